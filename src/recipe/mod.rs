@@ -1,0 +1,223 @@
+//! The recipe: what a cffi build script says, as checked data.
+//!
+//! Parse, then validate: [`raw`] mirrors the YAML with spans; [`validate`] turns it into a
+//! [`Recipe`] whose fields can be trusted, or a [`RecipeError`] naming file, line and column.
+
+mod error;
+pub mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::Requirement;
+use serde::Serialize;
+
+pub use error::{Located, Locator, RecipeError};
+
+/// The default recipe file name in a project directory.
+pub const RECIPE_FILE: &str = "cffi-wheel.yaml";
+
+/// A checked recipe.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recipe {
+    /// The recipe file.
+    pub path: PathBuf,
+    /// The project root: the directory holding the recipe. Relative paths start here.
+    pub root: PathBuf,
+    /// Distribution metadata.
+    pub package: Package,
+    /// Pure-Python package directories (relative to `root`, `/`-separated).
+    pub packages: Vec<String>,
+    /// Extension modules.
+    pub modules: Vec<Module>,
+    /// Build settings.
+    pub build: BuildSettings,
+    /// Test settings.
+    pub test: TestSettings,
+}
+
+/// Checked distribution metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    /// Distribution name as written (PEP 508 valid).
+    pub name: String,
+    /// Version.
+    pub version: Version,
+    /// Summary line.
+    pub summary: Option<String>,
+    /// `Requires-Python`.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// Extra requirements.
+    #[serde(serialize_with = "serialize_display_list")]
+    pub dependencies: Vec<Requirement>,
+    /// SPDX license expression.
+    pub license: Option<String>,
+    /// License files relative to the root (`/`-separated).
+    pub license_files: Vec<String>,
+    /// Readme: relative path and content type.
+    pub readme: Option<Readme>,
+    /// Authors.
+    pub authors: Vec<Person>,
+    /// Project URLs.
+    pub urls: Vec<(String, String)>,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Classifiers.
+    pub classifiers: Vec<String>,
+}
+
+/// A readme file and its content type.
+#[derive(Debug, Clone, Serialize)]
+pub struct Readme {
+    /// Path relative to the root.
+    pub path: String,
+    /// `text/markdown`, `text/x-rst` or `text/plain`.
+    pub content_type: String,
+}
+
+/// An author.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    /// Name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+}
+
+/// Whether the generated module uses the limited API (abi3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitedApi {
+    /// Use it where the interpreter allows (GIL, non-debug CPython).
+    Auto,
+    /// Require it: builds for interpreters that cannot use it are skipped with a note.
+    True,
+    /// Never: one build per CPython version.
+    False,
+}
+
+/// The language of a module's sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Language {
+    /// C.
+    #[serde(rename = "c")]
+    C,
+    /// C++.
+    #[serde(rename = "c++")]
+    Cxx,
+}
+
+/// A checked extension module.
+#[derive(Debug, Clone, Serialize)]
+pub struct Module {
+    /// Dotted module name, e.g. `fastmath._fastmath`.
+    pub name: String,
+    /// The cdef text (concatenated from `cdef_files` when given).
+    pub cdef: String,
+    /// The `set_source` C text.
+    pub source: String,
+    /// Extra C sources: absolute paths, sorted.
+    pub sources: Vec<PathBuf>,
+    /// Include directories, absolute.
+    pub include_dirs: Vec<PathBuf>,
+    /// Libraries to link.
+    pub libraries: Vec<String>,
+    /// Library directories, absolute.
+    pub library_dirs: Vec<PathBuf>,
+    /// Macros, sorted by name.
+    pub define_macros: Vec<(String, Option<String>)>,
+    /// Macros to undefine.
+    pub undef_macros: Vec<String>,
+    /// Extra compiler arguments.
+    pub extra_compile_args: Vec<String>,
+    /// Extra linker arguments.
+    pub extra_link_args: Vec<String>,
+    /// Extra objects, absolute.
+    pub extra_objects: Vec<PathBuf>,
+    /// Limited-API choice.
+    pub limited_api: LimitedApi,
+    /// Source language.
+    pub language: Language,
+}
+
+impl Module {
+    /// The last component of the dotted name: the file stem of the extension.
+    pub fn leaf_name(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+
+    /// The package path of the module (`a.b.c` → `a/b`), empty for a top-level module.
+    pub fn package_dir(&self) -> String {
+        match self.name.rsplit_once('.') {
+            Some((pkg, _)) => pkg.replace('.', "/"),
+            None => String::new(),
+        }
+    }
+}
+
+/// Build settings from `build:`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildSettings {
+    /// Interpreter selectors; empty means every interpreter found.
+    pub interpreters: Vec<String>,
+    /// Selectors to skip.
+    pub skip: Vec<String>,
+    /// Optimisation level.
+    pub opt_level: u8,
+    /// Whether to emit debug info.
+    pub debug_info: bool,
+}
+
+/// Test settings from `test:`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TestSettings {
+    /// Requirements to install.
+    pub requires: Vec<String>,
+    /// The test command.
+    pub command: Option<String>,
+}
+
+/// Finds the recipe for `path`: a recipe file, or a directory holding [`RECIPE_FILE`].
+pub fn locate(path: &Path) -> Result<PathBuf, RecipeError> {
+    let candidate = if path.is_dir() {
+        path.join(RECIPE_FILE)
+    } else {
+        path.to_path_buf()
+    };
+    if !candidate.is_file() {
+        return Err(RecipeError::NotFound { path: candidate });
+    }
+    Ok(candidate)
+}
+
+/// Reads and checks the recipe at `path` (a file or a project directory).
+pub fn load(path: &Path) -> Result<Recipe, RecipeError> {
+    let file = locate(path)?;
+    let text = fs_err::read_to_string(&file).map_err(|source| RecipeError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    let file = std::path::absolute(&file).map_err(|source| RecipeError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    parse(&file, &text)
+}
+
+/// Checks recipe `text` that was read from `file` (absolute).
+pub fn parse(file: &Path, text: &str) -> Result<Recipe, RecipeError> {
+    let locator = Locator::new(file.to_path_buf(), text.to_string());
+    let raw = validate::deserialize(&locator, text)?;
+    validate::validate(&locator, raw)
+}
+
+fn serialize_display_list<S: serde::Serializer, T: std::fmt::Display>(
+    items: &[T],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(|item| item.to_string()))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+//! Raw recipe types: they mirror `cffi-wheel.yaml` key for key, with spans, and trust nothing.
+//!
+//! `validate` turns them into a [`super::Recipe`]. Keys mirror cffi's own `set_source`
+//! keyword names so a cffi user reads a recipe at once.
+
+use std::collections::BTreeMap;
+
+use marked_yaml::Spanned;
+use serde::Deserialize;
+
+/// A string with the place it came from.
+pub type SStr = Spanned<String>;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecipe {
+    /// Distribution metadata.
+    pub package: Spanned<RawPackage>,
+    /// Pure-Python package directories copied into the wheel.
+    #[serde(default)]
+    pub packages: Vec<SStr>,
+    /// Extension modules.
+    pub modules: Spanned<Vec<Spanned<RawModule>>>,
+    /// Build settings.
+    #[serde(default)]
+    pub build: Option<RawBuild>,
+    /// Test settings, used by `cffi-wheel test`.
+    #[serde(default)]
+    pub test: Option<RawTest>,
+}
+
+/// `package:`: core metadata.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPackage {
+    /// Distribution name (PEP 508).
+    pub name: SStr,
+    /// Version (PEP 440).
+    pub version: SStr,
+    /// One-line summary.
+    pub summary: Option<SStr>,
+    /// `Requires-Python` specifiers.
+    pub requires_python: Option<SStr>,
+    /// Extra `Requires-Dist` entries (PEP 508).
+    #[serde(default)]
+    pub dependencies: Vec<SStr>,
+    /// SPDX license expression (PEP 639).
+    pub license: Option<SStr>,
+    /// License files, relative to the recipe.
+    #[serde(default)]
+    pub license_files: Vec<SStr>,
+    /// Readme file, relative to the recipe.
+    pub readme: Option<SStr>,
+    /// Authors.
+    #[serde(default)]
+    pub authors: Vec<RawPerson>,
+    /// Project URLs, label to URL.
+    #[serde(default)]
+    pub urls: BTreeMap<String, SStr>,
+    /// Keywords.
+    #[serde(default)]
+    pub keywords: Vec<SStr>,
+    /// Trove classifiers.
+    #[serde(default)]
+    pub classifiers: Vec<SStr>,
+}
+
+/// An author entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    /// Name.
+    pub name: Option<SStr>,
+    /// Email address.
+    pub email: Option<SStr>,
+}
+
+/// One entry of `modules:`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModule {
+    /// Dotted module name.
+    pub name: Option<SStr>,
+    /// Inline cdef.
+    pub cdef: Option<SStr>,
+    /// Files whose contents form the cdef, in order.
+    pub cdef_files: Option<Spanned<Vec<SStr>>>,
+    /// Inline `set_source` C text.
+    pub source: Option<SStr>,
+    /// File holding the `set_source` C text.
+    pub source_file: Option<SStr>,
+    /// Extra C sources (globs).
+    #[serde(default)]
+    pub sources: Vec<SStr>,
+    /// Include directories.
+    #[serde(default)]
+    pub include_dirs: Vec<SStr>,
+    /// Libraries to link.
+    #[serde(default)]
+    pub libraries: Vec<SStr>,
+    /// Library search directories.
+    #[serde(default)]
+    pub library_dirs: Vec<SStr>,
+    /// Macros: name to value (null for a bare define).
+    #[serde(default)]
+    pub define_macros: BTreeMap<String, Option<SStr>>,
+    /// Macros to undefine.
+    #[serde(default)]
+    pub undef_macros: Vec<SStr>,
+    /// Extra compiler arguments.
+    #[serde(default)]
+    pub extra_compile_args: Vec<SStr>,
+    /// Extra linker arguments.
+    #[serde(default)]
+    pub extra_link_args: Vec<SStr>,
+    /// Extra object files or archives to link.
+    #[serde(default)]
+    pub extra_objects: Vec<SStr>,
+    /// `auto`, `true` or `false`.
+    pub limited_api: Option<SStr>,
+    /// `c` or `c++`.
+    pub language: Option<SStr>,
+}
+
+/// `build:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuild {
+    /// Interpreter selectors to build for.
+    #[serde(default)]
+    pub interpreters: Vec<SStr>,
+    /// Interpreter selectors to skip.
+    #[serde(default)]
+    pub skip: Vec<SStr>,
+    /// Optimisation level 0–3.
+    pub opt_level: Option<SStr>,
+    /// Emit debug info.
+    pub debug_info: Option<SStr>,
+}
+
+/// `test:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTest {
+    /// Requirements installed before the test command.
+    #[serde(default)]
+    pub requires: Vec<SStr>,
+    /// The test command.
+    pub command: Option<SStr>,
+}

@@ -1,0 +1,106 @@
+//! Recipe parsing and error tests.
+
+use std::path::Path;
+
+use super::{LimitedApi, RecipeError, parse};
+
+const GOOD: &str = "\
+package:
+  name: Fast_Math
+  version: 0.1.0
+  requires_python: '>=3.8'
+modules:
+  - name: fastmath._fastmath
+    cdef: |
+      double sqrt(double x);
+    source: '#include <math.h>'
+    libraries: [m]
+    define_macros: {NDEBUG: null, USE_FAST: '1'}
+";
+
+fn error_of(text: &str) -> String {
+    match parse(Path::new("/project/cffi-wheel.yaml"), text) {
+        Ok(_) => panic!("expected an error"),
+        Err(RecipeError::At(located)) => format!(
+            "{}:{}:{} (width {}): {} | help: {}",
+            located.file.display(),
+            located.line,
+            located.column,
+            located.width,
+            located.message,
+            located.help.clone().unwrap_or_default()
+        ),
+        Err(other) => format!("unlocated: {other}"),
+    }
+}
+
+#[test]
+fn a_minimal_recipe_parses_into_checked_values() {
+    let recipe = parse(Path::new("/project/cffi-wheel.yaml"), GOOD).expect("valid recipe");
+    assert_eq!(recipe.package.name, "Fast_Math");
+    assert_eq!(recipe.package.version.to_string(), "0.1.0");
+    assert_eq!(recipe.root, Path::new("/project"));
+    let module = &recipe.modules[0];
+    assert_eq!(module.leaf_name(), "_fastmath");
+    assert_eq!(module.package_dir(), "fastmath");
+    assert_eq!(module.libraries, vec!["m"]);
+    assert_eq!(module.limited_api, LimitedApi::Auto);
+    assert_eq!(
+        module.define_macros,
+        vec![("NDEBUG".to_string(), None), ("USE_FAST".to_string(), Some("1".to_string()))]
+    );
+}
+
+#[test]
+fn an_unknown_key_is_located_and_gets_a_suggestion() {
+    let text = GOOD.replace("    libraries: [m]", "    libraris: [m]");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:10:5 (width 8): unknown key `libraris` | help: did you mean `libraries`?");
+}
+
+#[test]
+fn a_missing_cdef_points_at_the_module() {
+    let text = GOOD.replace("    cdef: |\n      double sqrt(double x);\n", "");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:6:11 (width 18): module `fastmath._fastmath` has no `cdef` | help: add `cdef: |` with the C declarations Python may use, or `cdef_files: [api.h]`");
+}
+
+#[test]
+fn an_invalid_version_points_at_the_value() {
+    let text = GOOD.replace("version: 0.1.0", "version: 1.0.0-beta!x");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:3:12 (width 12): invalid version `1.0.0-beta!x`: after parsing `1.0.0-beta`, found `!x`, which is not part of a valid version | help: use a PEP 440 version such as `1.0.0`, `1.0.0b1` or `1.0.0.post1`");
+}
+
+#[test]
+fn a_wrong_type_is_located() {
+    let text = GOOD.replace("libraries: [m]", "libraries: {a: b}");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:10:17 (width 1): wrong type: map, expected a sequence | help: lists are written `[a, b]` or as `- a` lines; text as plain or quoted scalars");
+}
+
+#[test]
+fn a_missing_package_key_is_located() {
+    let text = GOOD.replace("  version: 0.1.0\n", "");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:2:3 (width 4): missing key `version` | help: add `version:` to this mapping (see docs/recipe.md)");
+}
+
+#[test]
+fn an_invalid_module_name_is_rejected() {
+    let text = GOOD.replace("name: fastmath._fastmath", "name: 9bad.mod");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:6:11 (width 8): invalid module name `9bad.mod` | help: use a dotted Python identifier such as `fastmath._fastmath`");
+}
+
+#[test]
+fn a_duplicate_key_is_rejected() {
+    let text = GOOD.replace("    libraries: [m]\n", "    libraries: [m]\n    libraries: [z]\n");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:11:5 (width 9): the key `libraries` appears twice in the same mapping | help: remove one of the two entries");
+}
+
+#[test]
+fn a_path_outside_the_project_is_rejected() {
+    let text = GOOD.replace("    libraries: [m]\n", "    include_dirs: [../elsewhere]\n");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:10:20 (width 12): `../elsewhere` is outside the project directory | help: paths are relative to the recipe and must stay inside its directory");
+}
+
+#[test]
+fn broken_yaml_is_located() {
+    let text = GOOD.replace("  version: 0.1.0\n", "  version: [0.1.0\n");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:4:18 (width 1): this is not a valid recipe: 4:18: illegal placement of ':' indicator | help: recipes are YAML mappings; see docs/recipe.md for the keys");
+}

@@ -1,0 +1,509 @@
+//! Raw recipe → checked [`Recipe`], with located errors.
+
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+
+use marked_yaml::spanned_serde::Error as NodeError;
+use marked_yaml::{LoadError, LoaderOptions, Node, Span, Spanned};
+
+use super::raw::{RawBuild, RawModule, RawPackage, RawRecipe, RawTest, SStr};
+use super::{
+    BuildSettings, Language, LimitedApi, Locator, Module, Package, Person, Readme, Recipe,
+    RecipeError, TestSettings,
+};
+
+/// Reads YAML into raw types; unknown keys, missing keys and wrong types become located errors.
+pub(super) fn deserialize(locator: &Locator, text: &str) -> Result<RawRecipe, RecipeError> {
+    let options = LoaderOptions::default().error_on_duplicate_keys(true);
+    let node = marked_yaml::parse_yaml_with_options(0, text, options)
+        .map_err(|e| load_error(locator, e))?;
+    marked_yaml::from_node(&node).map_err(|e| {
+        let span = e.path().and_then(|path| {
+            let unknown = match &*e {
+                NodeError::UnknownFieldError(field, _, _) => Some(field.as_str()),
+                _ => None,
+            };
+            span_at_path(&node, path, unknown)
+        });
+        node_error(locator, e.into_inner(), span)
+    })
+}
+
+/// Finds the node that serde's path (`modules[0].libraries`) names; for an unknown key, the
+/// key itself; for a mapping, its first key (its own start mark points past it).
+fn span_at_path(root: &Node, path: &str, unknown_key: Option<&str>) -> Option<Span> {
+    let mut node = root;
+    // For an unknown key, serde's path ends with the key itself: stop at its mapping.
+    let path = match unknown_key {
+        Some(key) => path.strip_suffix(key).map_or(path, |p| p.trim_end_matches('.')),
+        None => path,
+    };
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (key, indices) = match segment.find('[') {
+            Some(at) => (&segment[..at], &segment[at..]),
+            None => (segment, ""),
+        };
+        if !key.is_empty() {
+            node = node.as_mapping()?.get_node(key)?;
+        }
+        for index in indices.split(['[', ']']).filter(|i| !i.is_empty()) {
+            node = node.as_sequence()?.get_node(index.parse().ok()?)?;
+        }
+    }
+    match (node.as_mapping(), unknown_key) {
+        (Some(map), Some(key)) => map
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(k, _)| *k.span()),
+        (Some(map), None) => map.iter().next().map(|(k, _)| *k.span()),
+        _ => Some(*node.span()),
+    }
+}
+
+fn load_error(locator: &Locator, error: LoadError) -> RecipeError {
+    let message = format!("this is not a valid recipe: {error}");
+    let at = |m: &marked_yaml::Marker| (m.line().max(1), m.column().max(1));
+    let (line, column) = match &error {
+        LoadError::TopLevelMustBeMapping(m)
+        | LoadError::TopLevelMustBeSequence(m)
+        | LoadError::UnexpectedAnchor(m)
+        | LoadError::MappingKeyMustBeScalar(m)
+        | LoadError::UnexpectedTag(m)
+        | LoadError::ScanError(m, _) => at(m),
+        LoadError::DuplicateKey(inner) => {
+            let key = inner.key.as_str();
+            return locator.error(
+                inner.key.span(),
+                format!("the key `{key}` appears twice in the same mapping"),
+                Some("remove one of the two entries".into()),
+            );
+        }
+    };
+    let help = Some("recipes are YAML mappings; see docs/recipe.md for the keys".to_string());
+    locator.error_at(line, column, message, help)
+}
+
+fn node_error(locator: &Locator, error: NodeError, span: Option<Span>) -> RecipeError {
+    let span = span.unwrap_or(match &error {
+        NodeError::NotBoolean(s)
+        | NodeError::IntegerParseFailure(_, s)
+        | NodeError::FloatParseFailure(_, s)
+        | NodeError::UnknownFieldError(_, _, s)
+        | NodeError::Other(_, s) => *s,
+    });
+    match &error {
+        NodeError::UnknownFieldError(field, expected, _) => {
+            let help = match closest(field, expected) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the keys allowed here are: {}", expected.join(", ")),
+            };
+            locator.error(&span, format!("unknown key `{field}`"), Some(help))
+        }
+        NodeError::Other(message, _) => {
+            let (message, help) = explain_serde_message(message);
+            locator.error(&span, message, help)
+        }
+        other => locator.error(&span, other.to_string(), None),
+    }
+}
+
+/// Rewords serde's messages in the recipe's terms.
+fn explain_serde_message(message: &str) -> (String, Option<String>) {
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        let help = format!("add `{field}:` to this mapping (see docs/recipe.md)");
+        return (format!("missing key `{field}`"), Some(help));
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        return (
+            format!("wrong type: {rest}"),
+            Some("lists are written `[a, b]` or as `- a` lines; text as plain or quoted scalars".into()),
+        );
+    }
+    (message.to_string(), None)
+}
+
+fn closest<'a>(field: &str, expected: &[&'a str]) -> Option<&'a str> {
+    expected
+        .iter()
+        .map(|k| (strsim::jaro_winkler(field, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+/// Checks raw data into a [`Recipe`].
+pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, RecipeError> {
+    let path = locator.file().to_path_buf();
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let ctx = Ctx { locator, root: &root };
+    let package = ctx.package(&raw.package)?;
+    let packages = raw
+        .packages
+        .iter()
+        .map(|p| ctx.existing_dir(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    if raw.modules.is_empty() {
+        return Err(locator.error(
+            raw.modules.span(),
+            "`modules` is empty",
+            Some("list at least one module with `name` and `cdef`".into()),
+        ));
+    }
+    let mut modules: Vec<Module> = Vec::new();
+    for module in raw.modules.iter() {
+        let checked = ctx.module(module)?;
+        if modules.iter().any(|m| m.name == checked.name) {
+            let span = module.name.as_ref().map(|n| *n.span()).unwrap_or(*module.span());
+            return Err(locator.error(
+                &span,
+                format!("module `{}` is listed twice", checked.name),
+                Some("module names must be unique".into()),
+            ));
+        }
+        modules.push(checked);
+    }
+    let build = ctx.build(raw.build.unwrap_or_default())?;
+    let test = test_settings(raw.test.unwrap_or_default());
+    Ok(Recipe {
+        path,
+        root,
+        package,
+        packages,
+        modules,
+        build,
+        test,
+    })
+}
+
+fn test_settings(raw: RawTest) -> TestSettings {
+    TestSettings {
+        requires: strings(&raw.requires),
+        command: raw.command.map(|c| c.as_str().to_string()),
+    }
+}
+
+fn strings(items: &[SStr]) -> Vec<String> {
+    items.iter().map(|s| s.as_str().to_string()).collect()
+}
+
+struct Ctx<'a> {
+    locator: &'a Locator,
+    root: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn err(&self, at: &SStr, message: String, help: &str) -> RecipeError {
+        self.locator.error(at.span(), message, Some(help.to_string()))
+    }
+
+    fn package(&self, raw: &RawPackage) -> Result<Package, RecipeError> {
+        pep508_rs::PackageName::from_str(&raw.name).map_err(|e| {
+            let help = "use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit";
+            self.err(&raw.name, format!("invalid package name `{}`: {e}", *raw.name), help)
+        })?;
+        let version = pep440_rs::Version::from_str(&raw.version).map_err(|e| {
+            let help = "use a PEP 440 version such as `1.0.0`, `1.0.0b1` or `1.0.0.post1`";
+            self.err(&raw.version, format!("invalid version `{}`: {e}", *raw.version), help)
+        })?;
+        let requires_python = raw
+            .requires_python
+            .as_ref()
+            .map(|spec| {
+                pep440_rs::VersionSpecifiers::from_str(spec).map_err(|e| {
+                    let help = "use PEP 440 specifiers such as `>=3.8`";
+                    self.err(spec, format!("invalid requires_python `{}`: {e}", **spec), help)
+                })
+            })
+            .transpose()?;
+        let dependencies = raw
+            .dependencies
+            .iter()
+            .map(|dep| {
+                pep508_rs::Requirement::from_str(dep).map_err(|e| {
+                    let help = "use a PEP 508 requirement such as `numpy>=1.22`";
+                    self.err(dep, format!("invalid dependency `{}`: {e}", **dep), help)
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for line in raw.summary.iter().chain(raw.license.iter()) {
+            if line.contains('\n') {
+                return Err(self.err(line, "this must be a single line".into(), "remove the line break"));
+            }
+        }
+        let readme = raw.readme.as_ref().map(|r| self.readme(r)).transpose()?;
+        let license_files = raw
+            .license_files
+            .iter()
+            .map(|f| self.existing_file(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Package {
+            name: raw.name.as_str().to_string(),
+            version,
+            summary: raw.summary.as_ref().map(|s| s.trim().to_string()),
+            requires_python,
+            dependencies,
+            license: raw.license.as_ref().map(|s| s.as_str().to_string()),
+            license_files,
+            readme,
+            authors: raw
+                .authors
+                .iter()
+                .map(|a| Person {
+                    name: a.name.as_ref().map(|s| s.as_str().to_string()),
+                    email: a.email.as_ref().map(|s| s.as_str().to_string()),
+                })
+                .collect(),
+            urls: raw
+                .urls
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().to_string()))
+                .collect(),
+            keywords: strings(&raw.keywords),
+            classifiers: strings(&raw.classifiers),
+        })
+    }
+
+    fn readme(&self, raw: &SStr) -> Result<Readme, RecipeError> {
+        let path = self.existing_file(raw)?;
+        let lower = path.to_ascii_lowercase();
+        let content_type = if lower.ends_with(".md") {
+            "text/markdown"
+        } else if lower.ends_with(".rst") {
+            "text/x-rst"
+        } else {
+            "text/plain"
+        };
+        Ok(Readme {
+            path,
+            content_type: content_type.to_string(),
+        })
+    }
+
+    fn module(&self, raw: &Spanned<RawModule>) -> Result<Module, RecipeError> {
+        let Some(name) = raw.name.as_ref() else {
+            return Err(self.locator.error(
+                raw.span(),
+                "module has no `name`",
+                Some("add `name: package._module` (the dotted import name)".into()),
+            ));
+        };
+        if !is_dotted_identifier(name) {
+            return Err(self.err(
+                name,
+                format!("invalid module name `{}`", **name),
+                "use a dotted Python identifier such as `fastmath._fastmath`",
+            ));
+        }
+        let cdef = self.cdef(raw)?;
+        let source = match (&raw.source, &raw.source_file) {
+            (Some(_), Some(file)) => {
+                return Err(self.err(
+                    file,
+                    "both `source` and `source_file` are given".into(),
+                    "keep one of them",
+                ));
+            }
+            (Some(text), None) => text.as_str().to_string(),
+            (None, Some(file)) => self.read(file)?,
+            (None, None) => String::new(),
+        };
+        let mut sources = Vec::new();
+        for pattern in &raw.sources {
+            sources.extend(self.glob(pattern)?);
+        }
+        sources.sort();
+        sources.dedup();
+        Ok(Module {
+            name: name.as_str().to_string(),
+            cdef,
+            source,
+            sources,
+            include_dirs: self.dirs(&raw.include_dirs)?,
+            libraries: strings(&raw.libraries),
+            library_dirs: self.dirs(&raw.library_dirs)?,
+            define_macros: raw
+                .define_macros
+                .iter()
+                .map(|(k, v)| (k.clone(), macro_value(v.as_ref())))
+                .collect(),
+            undef_macros: strings(&raw.undef_macros),
+            extra_compile_args: strings(&raw.extra_compile_args),
+            extra_link_args: strings(&raw.extra_link_args),
+            extra_objects: raw
+                .extra_objects
+                .iter()
+                .map(|o| self.existing_file(o).map(|rel| self.root.join(rel)))
+                .collect::<Result<Vec<_>, _>>()?,
+            limited_api: self.limited_api(raw.limited_api.as_ref())?,
+            language: self.language(raw.language.as_ref())?,
+        })
+    }
+
+    fn cdef(&self, raw: &Spanned<RawModule>) -> Result<String, RecipeError> {
+        match (&raw.cdef, &raw.cdef_files) {
+            (Some(text), None) => Ok(text.as_str().to_string()),
+            (None, Some(files)) => {
+                let mut text = String::new();
+                for file in files.iter() {
+                    text.push_str(&self.read(file)?);
+                    text.push('\n');
+                }
+                Ok(text)
+            }
+            (Some(_), Some(files)) => Err(self.locator.error(
+                files.span(),
+                "both `cdef` and `cdef_files` are given",
+                Some("keep one of them".into()),
+            )),
+            (None, None) => Err(self.locator.error(
+                raw.name.as_ref().map_or(raw.span(), |name| name.span()),
+                format!("module `{}` has no `cdef`", raw.name.as_ref().map_or("", |n| n.as_str())),
+                Some("add `cdef: |` with the C declarations Python may use, or `cdef_files: [api.h]`".into()),
+            )),
+        }
+    }
+
+    fn limited_api(&self, raw: Option<&SStr>) -> Result<LimitedApi, RecipeError> {
+        let Some(value) = raw else {
+            return Ok(LimitedApi::Auto);
+        };
+        match value.as_str() {
+            "auto" => Ok(LimitedApi::Auto),
+            "true" | "yes" => Ok(LimitedApi::True),
+            "false" | "no" => Ok(LimitedApi::False),
+            other => Err(self.err(
+                value,
+                format!("invalid limited_api `{other}`"),
+                "use `auto`, `true` or `false`",
+            )),
+        }
+    }
+
+    fn language(&self, raw: Option<&SStr>) -> Result<Language, RecipeError> {
+        let Some(value) = raw else {
+            return Ok(Language::C);
+        };
+        match value.as_str() {
+            "c" => Ok(Language::C),
+            "c++" => Ok(Language::Cxx),
+            other => Err(self.err(value, format!("invalid language `{other}`"), "use `c` or `c++`")),
+        }
+    }
+
+    fn build(&self, raw: RawBuild) -> Result<BuildSettings, RecipeError> {
+        let opt_level = match &raw.opt_level {
+            None => 2,
+            Some(level) => match level.parse::<u8>() {
+                Ok(n) if n <= 3 => n,
+                _ => return Err(self.err(level, format!("invalid opt_level `{}`", **level), "use 0, 1, 2 or 3")),
+            },
+        };
+        let debug_info = match &raw.debug_info {
+            None => false,
+            Some(value) => match value.as_str() {
+                "false" => false,
+                "true" => true,
+                other => {
+                    let message = format!("invalid debug_info `{other}`");
+                    return Err(self.err(value, message, "use `true` or `false`"));
+                }
+            },
+        };
+        Ok(BuildSettings {
+            interpreters: strings(&raw.interpreters),
+            skip: strings(&raw.skip),
+            opt_level,
+            debug_info,
+        })
+    }
+
+    /// A path relative to the root that stays inside it, `/`-separated.
+    fn inside(&self, raw: &SStr) -> Result<String, RecipeError> {
+        let path = Path::new(raw.as_str());
+        let escapes = path.is_absolute()
+            || path
+                .components()
+                .try_fold(0i32, |depth, c| match c {
+                    Component::ParentDir if depth == 0 => None,
+                    Component::ParentDir => Some(depth - 1),
+                    Component::Normal(_) => Some(depth + 1),
+                    _ => Some(depth),
+                })
+                .is_none();
+        if escapes {
+            return Err(self.err(
+                raw,
+                format!("`{}` is outside the project directory", **raw),
+                "paths are relative to the recipe and must stay inside its directory",
+            ));
+        }
+        Ok(raw.trim_start_matches("./").replace('\\', "/"))
+    }
+
+    fn existing_file(&self, raw: &SStr) -> Result<String, RecipeError> {
+        let rel = self.inside(raw)?;
+        if !self.root.join(&rel).is_file() {
+            return Err(self.err(raw, format!("file `{rel}` does not exist"), "paths are relative to the recipe's directory"));
+        }
+        Ok(rel)
+    }
+
+    fn existing_dir(&self, raw: &SStr) -> Result<String, RecipeError> {
+        let rel = self.inside(raw)?;
+        if !self.root.join(&rel).is_dir() {
+            return Err(self.err(raw, format!("directory `{rel}` does not exist"), "paths are relative to the recipe's directory"));
+        }
+        Ok(rel.trim_end_matches('/').to_string())
+    }
+
+    fn dirs(&self, raw: &[SStr]) -> Result<Vec<PathBuf>, RecipeError> {
+        raw.iter()
+            .map(|d| self.existing_dir(d).map(|rel| self.root.join(rel)))
+            .collect()
+    }
+
+    fn read(&self, raw: &SStr) -> Result<String, RecipeError> {
+        let rel = self.existing_file(raw)?;
+        let path = self.root.join(&rel);
+        fs_err::read_to_string(&path).map_err(|source| RecipeError::Io { path, source })
+    }
+
+    fn glob(&self, raw: &SStr) -> Result<Vec<PathBuf>, RecipeError> {
+        let rel = self.inside(raw)?;
+        let pattern = self.root.join(&rel);
+        let bad_pattern = |e: String| self.err(raw, format!("invalid glob `{rel}`: {e}"), "use `*`, `?`, `[...]` and `**`");
+        let paths = glob::glob(&pattern.to_string_lossy()).map_err(|e| bad_pattern(e.to_string()))?;
+        let mut found = Vec::new();
+        for entry in paths {
+            let path = entry.map_err(|e| bad_pattern(e.to_string()))?;
+            if path.is_file() {
+                found.push(path);
+            }
+        }
+        if found.is_empty() {
+            return Err(self.err(raw, format!("`{rel}` matches no file"), "check the path; globs are relative to the recipe's directory"));
+        }
+        Ok(found)
+    }
+}
+
+/// A macro's value; YAML's null (`~`, `null` or nothing) means a bare `#define NAME`.
+fn macro_value(value: Option<&SStr>) -> Option<String> {
+    value
+        .map(|v| v.as_str())
+        .filter(|v| !matches!(*v, "" | "~" | "null" | "Null" | "NULL"))
+        .map(str::to_string)
+}
+
+/// `a.b_c.d`: each part a Python identifier (ASCII subset).
+fn is_dotted_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+                && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+        })
+}
