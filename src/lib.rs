@@ -1,6 +1,16 @@
 //! cffi-wheel: build tagged, hashed Python wheels from CFFI API-mode recipes.
 //!
 //! Modules follow the data flow: recipe → interpreter → toolchain → plan → codegen →
-//! compile → wheel → (repair, verify), chained by [`pipeline`]; [`cli`] sits on top.
+//! compile → wheel, chained by [`pipeline`]; [`cli`] sits on top. [`tags`] is shared pure data.
 
+pub mod cli;
+pub mod codegen;
+pub mod compile;
+pub mod env_vars;
+pub mod interpreter;
+pub mod pipeline;
+pub mod plan;
 pub mod recipe;
+pub mod tags;
+pub mod toolchain;
+pub mod wheel;

@@ -76,7 +76,12 @@ impl Locator {
     }
 
     /// An error at `span`, with an optional help line.
-    pub fn error(&self, span: &Span, message: impl Into<String>, help: Option<String>) -> RecipeError {
+    pub fn error(
+        &self,
+        span: &Span,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> RecipeError {
         let (line, column) = span
             .start()
             .map(|m| (m.line().max(1), m.column().max(1)))

@@ -47,7 +47,10 @@ fn a_minimal_recipe_parses_into_checked_values() {
     assert_eq!(module.limited_api, LimitedApi::Auto);
     assert_eq!(
         module.define_macros,
-        vec![("NDEBUG".to_string(), None), ("USE_FAST".to_string(), Some("1".to_string()))]
+        vec![
+            ("NDEBUG".to_string(), None),
+            ("USE_FAST".to_string(), Some("1".to_string()))
+        ]
     );
 }
 
@@ -89,7 +92,10 @@ fn an_invalid_module_name_is_rejected() {
 
 #[test]
 fn a_duplicate_key_is_rejected() {
-    let text = GOOD.replace("    libraries: [m]\n", "    libraries: [m]\n    libraries: [z]\n");
+    let text = GOOD.replace(
+        "    libraries: [m]\n",
+        "    libraries: [m]\n    libraries: [z]\n",
+    );
     insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:11:5 (width 9): the key `libraries` appears twice in the same mapping | help: remove one of the two entries");
 }
 

@@ -35,7 +35,9 @@ fn span_at_path(root: &Node, path: &str, unknown_key: Option<&str>) -> Option<Sp
     let mut node = root;
     // For an unknown key, serde's path ends with the key itself: stop at its mapping.
     let path = match unknown_key {
-        Some(key) => path.strip_suffix(key).map_or(path, |p| p.trim_end_matches('.')),
+        Some(key) => path
+            .strip_suffix(key)
+            .map_or(path, |p| p.trim_end_matches('.')),
         None => path,
     };
     for segment in path.split('.').filter(|s| !s.is_empty()) {
@@ -119,7 +121,10 @@ fn explain_serde_message(message: &str) -> (String, Option<String>) {
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         return (
             format!("wrong type: {rest}"),
-            Some("lists are written `[a, b]` or as `- a` lines; text as plain or quoted scalars".into()),
+            Some(
+                "lists are written `[a, b]` or as `- a` lines; text as plain or quoted scalars"
+                    .into(),
+            ),
         );
     }
     (message.to_string(), None)
@@ -138,7 +143,10 @@ fn closest<'a>(field: &str, expected: &[&'a str]) -> Option<&'a str> {
 pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, RecipeError> {
     let path = locator.file().to_path_buf();
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let ctx = Ctx { locator, root: &root };
+    let ctx = Ctx {
+        locator,
+        root: &root,
+    };
     let package = ctx.package(&raw.package)?;
     let packages = raw
         .packages
@@ -156,7 +164,11 @@ pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, Reci
     for module in raw.modules.iter() {
         let checked = ctx.module(module)?;
         if modules.iter().any(|m| m.name == checked.name) {
-            let span = module.name.as_ref().map(|n| *n.span()).unwrap_or(*module.span());
+            let span = module
+                .name
+                .as_ref()
+                .map(|n| *n.span())
+                .unwrap_or(*module.span());
             return Err(locator.error(
                 &span,
                 format!("module `{}` is listed twice", checked.name),
@@ -196,17 +208,27 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn err(&self, at: &SStr, message: String, help: &str) -> RecipeError {
-        self.locator.error(at.span(), message, Some(help.to_string()))
+        self.locator
+            .error(at.span(), message, Some(help.to_string()))
     }
 
     fn package(&self, raw: &RawPackage) -> Result<Package, RecipeError> {
         pep508_rs::PackageName::from_str(&raw.name).map_err(|e| {
-            let help = "use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit";
-            self.err(&raw.name, format!("invalid package name `{}`: {e}", *raw.name), help)
+            let help =
+                "use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit";
+            self.err(
+                &raw.name,
+                format!("invalid package name `{}`: {e}", *raw.name),
+                help,
+            )
         })?;
         let version = pep440_rs::Version::from_str(&raw.version).map_err(|e| {
             let help = "use a PEP 440 version such as `1.0.0`, `1.0.0b1` or `1.0.0.post1`";
-            self.err(&raw.version, format!("invalid version `{}`: {e}", *raw.version), help)
+            self.err(
+                &raw.version,
+                format!("invalid version `{}`: {e}", *raw.version),
+                help,
+            )
         })?;
         let requires_python = raw
             .requires_python
@@ -214,7 +236,11 @@ impl Ctx<'_> {
             .map(|spec| {
                 pep440_rs::VersionSpecifiers::from_str(spec).map_err(|e| {
                     let help = "use PEP 440 specifiers such as `>=3.8`";
-                    self.err(spec, format!("invalid requires_python `{}`: {e}", **spec), help)
+                    self.err(
+                        spec,
+                        format!("invalid requires_python `{}`: {e}", **spec),
+                        help,
+                    )
                 })
             })
             .transpose()?;
@@ -230,7 +256,11 @@ impl Ctx<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         for line in raw.summary.iter().chain(raw.license.iter()) {
             if line.contains('\n') {
-                return Err(self.err(line, "this must be a single line".into(), "remove the line break"));
+                return Err(self.err(
+                    line,
+                    "this must be a single line".into(),
+                    "remove the line break",
+                ));
             }
         }
         let readme = raw.readme.as_ref().map(|r| self.readme(r)).transpose()?;
@@ -389,7 +419,11 @@ impl Ctx<'_> {
         match value.as_str() {
             "c" => Ok(Language::C),
             "c++" => Ok(Language::Cxx),
-            other => Err(self.err(value, format!("invalid language `{other}`"), "use `c` or `c++`")),
+            other => Err(self.err(
+                value,
+                format!("invalid language `{other}`"),
+                "use `c` or `c++`",
+            )),
         }
     }
 
@@ -398,7 +432,13 @@ impl Ctx<'_> {
             None => 2,
             Some(level) => match level.parse::<u8>() {
                 Ok(n) if n <= 3 => n,
-                _ => return Err(self.err(level, format!("invalid opt_level `{}`", **level), "use 0, 1, 2 or 3")),
+                _ => {
+                    return Err(self.err(
+                        level,
+                        format!("invalid opt_level `{}`", **level),
+                        "use 0, 1, 2 or 3",
+                    ));
+                }
             },
         };
         let debug_info = match &raw.debug_info {
@@ -446,7 +486,11 @@ impl Ctx<'_> {
     fn existing_file(&self, raw: &SStr) -> Result<String, RecipeError> {
         let rel = self.inside(raw)?;
         if !self.root.join(&rel).is_file() {
-            return Err(self.err(raw, format!("file `{rel}` does not exist"), "paths are relative to the recipe's directory"));
+            return Err(self.err(
+                raw,
+                format!("file `{rel}` does not exist"),
+                "paths are relative to the recipe's directory",
+            ));
         }
         Ok(rel)
     }
@@ -454,7 +498,11 @@ impl Ctx<'_> {
     fn existing_dir(&self, raw: &SStr) -> Result<String, RecipeError> {
         let rel = self.inside(raw)?;
         if !self.root.join(&rel).is_dir() {
-            return Err(self.err(raw, format!("directory `{rel}` does not exist"), "paths are relative to the recipe's directory"));
+            return Err(self.err(
+                raw,
+                format!("directory `{rel}` does not exist"),
+                "paths are relative to the recipe's directory",
+            ));
         }
         Ok(rel.trim_end_matches('/').to_string())
     }
@@ -474,8 +522,15 @@ impl Ctx<'_> {
     fn glob(&self, raw: &SStr) -> Result<Vec<PathBuf>, RecipeError> {
         let rel = self.inside(raw)?;
         let pattern = self.root.join(&rel);
-        let bad_pattern = |e: String| self.err(raw, format!("invalid glob `{rel}`: {e}"), "use `*`, `?`, `[...]` and `**`");
-        let paths = glob::glob(&pattern.to_string_lossy()).map_err(|e| bad_pattern(e.to_string()))?;
+        let bad_pattern = |e: String| {
+            self.err(
+                raw,
+                format!("invalid glob `{rel}`: {e}"),
+                "use `*`, `?`, `[...]` and `**`",
+            )
+        };
+        let paths =
+            glob::glob(&pattern.to_string_lossy()).map_err(|e| bad_pattern(e.to_string()))?;
         let mut found = Vec::new();
         for entry in paths {
             let path = entry.map_err(|e| bad_pattern(e.to_string()))?;
@@ -484,7 +539,11 @@ impl Ctx<'_> {
             }
         }
         if found.is_empty() {
-            return Err(self.err(raw, format!("`{rel}` matches no file"), "check the path; globs are relative to the recipe's directory"));
+            return Err(self.err(
+                raw,
+                format!("`{rel}` matches no file"),
+                "check the path; globs are relative to the recipe's directory",
+            ));
         }
         Ok(found)
     }

@@ -1,0 +1,281 @@
+//! Command line: argument parsing, progress on stderr, `--json` on stdout, exit codes.
+//!
+//! Logic lives in the library; this module only calls it and renders its errors.
+
+mod render;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::interpreter::{self, Interpreter};
+use crate::pipeline::{self, BuildOptions};
+use crate::plan::{self, Selection};
+use crate::{env_vars, recipe};
+
+pub use render::CliError;
+
+/// Build tagged, hashed Python wheels from CFFI API-mode recipes.
+#[derive(Debug, Parser)]
+#[command(name = "cffi-wheel", version, about, long_about = None)]
+struct Cli {
+    /// More detail on stderr (-v: debug, -vv: trace); RUST_LOG also works.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build one wheel per distinct ABI from a recipe.
+    Build(BuildArgs),
+    /// Show the targets `build` would make, without building.
+    Plan(PlanArgs),
+    /// List the interpreters found and what each was introspected as.
+    ListInterpreters(ListArgs),
+}
+
+#[derive(Debug, Args)]
+struct Selectors {
+    /// Interpreter path, name on PATH, or selector (`cp311`, `cp313t`, `pp39`, `cp3*`); repeatable.
+    /// Default: every interpreter found that satisfies requires_python.
+    #[arg(short = 'i', long = "interpreter", value_name = "INTERPRETER")]
+    interpreters: Vec<String>,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// Project directory holding cffi-wheel.yaml, or a recipe file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    select: Selectors,
+}
+
+#[derive(Debug, Args)]
+struct BuildArgs {
+    /// Project directory holding cffi-wheel.yaml, or a recipe file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output directory for wheels [default: PATH/dist].
+    #[arg(short, long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Directory for intermediate files [default: PATH/build/cffi-wheel].
+    #[arg(long, value_name = "DIR")]
+    build_dir: Option<PathBuf>,
+    /// Never install anything (the managed codegen environment must already exist).
+    #[arg(long)]
+    offline: bool,
+    /// Emit debug info in the extensions (overrides the recipe's build.debug_info).
+    #[arg(long)]
+    debug_info: bool,
+    #[command(flatten)]
+    select: Selectors,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout and usage errors to stderr.
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    let result = match cli.command {
+        Command::Build(args) => build(args),
+        Command::Plan(args) => plan_command(args),
+        Command::ListInterpreters(args) => list_interpreters(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{}", err.render());
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("cffi_wheel={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Other(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// The interpreters to consider, and selectors to apply, from `-i` values.
+fn resolve_interpreters(values: &[String]) -> Result<(Vec<Interpreter>, Vec<String>), CliError> {
+    let mut explicit = Vec::new();
+    let mut selectors = Vec::new();
+    for value in values {
+        if is_selector(value) {
+            selectors.push(value.clone());
+        } else {
+            explicit.push(interpreter_path(value)?);
+        }
+    }
+    let mut found = Vec::new();
+    for (path, result) in explicit.iter().zip(interpreter::probe_all(&explicit)) {
+        found.push(result.map_err(|e| CliError::Interpreter(path.clone(), e))?);
+    }
+    if explicit.is_empty() || !selectors.is_empty() {
+        found.extend(interpreter::discover());
+    }
+    Ok((interpreter::dedup(found), selectors))
+}
+
+/// `cp311`, `pp39`, `cp3*`, `cp313t-*`: a selector rather than a path or program name.
+fn is_selector(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    (lower.starts_with("cp") || lower.starts_with("pp") || lower.starts_with('*'))
+        && !value.contains(std::path::MAIN_SEPARATOR)
+}
+
+fn interpreter_path(value: &str) -> Result<PathBuf, CliError> {
+    let path = Path::new(value);
+    if path.components().count() > 1 || path.exists() {
+        return Ok(path.to_path_buf());
+    }
+    which::which(value).map_err(|_| {
+        CliError::Usage(format!(
+            "-i {value}: no such file, program on PATH, or selector (selectors look like cp311, cp313t, pp39, cp3*)"
+        ))
+    })
+}
+
+fn make_plan(
+    path: &Path,
+    select: &Selectors,
+) -> Result<(recipe::Recipe, plan::BuildPlan, Vec<Interpreter>), CliError> {
+    let recipe = recipe::load(path)?;
+    let (interpreters, cli_selectors) = resolve_interpreters(&select.interpreters)?;
+    let selection = Selection {
+        select: if select.interpreters.is_empty() {
+            recipe.build.interpreters.clone()
+        } else {
+            cli_selectors
+        },
+        skip: recipe.build.skip.clone(),
+    };
+    let plan = plan::plan(&recipe, &interpreters, &selection)?;
+    Ok((recipe, plan, interpreters))
+}
+
+fn plan_command(args: PlanArgs) -> Result<(), CliError> {
+    let (_, plan, _) = make_plan(&args.path, &args.select)?;
+    if args.select.json {
+        return print_json(&plan);
+    }
+    println!(
+        "{} {}: {} target(s)",
+        plan.name,
+        plan.version,
+        plan.targets.len()
+    );
+    for target in &plan.targets {
+        let ids: Vec<String> = target
+            .interpreters
+            .iter()
+            .map(Interpreter::identifier)
+            .collect();
+        println!(
+            "  {:<24} {:<28} built with {} ({}) for {}",
+            target.id,
+            target.ext_suffix,
+            target.build_interpreter.identifier(),
+            target.flavour.key(),
+            ids.join(" ")
+        );
+    }
+    for skipped in &plan.skipped {
+        println!("  skipped {}: {}", skipped.interpreter, skipped.reason);
+    }
+    Ok(())
+}
+
+fn build(args: BuildArgs) -> Result<(), CliError> {
+    let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
+    let source_date_epoch = env_vars::source_date_epoch().map_err(|raw| {
+        CliError::Usage(format!(
+            "SOURCE_DATE_EPOCH={raw:?} is not a whole number of seconds"
+        ))
+    })?;
+    let options = BuildOptions {
+        out_dir: args.out_dir.unwrap_or_else(|| recipe.root.join("dist")),
+        build_dir: absolute(
+            args.build_dir
+                .unwrap_or_else(|| recipe.root.join("build").join("cffi-wheel")),
+        )?,
+        cache_dir: env_vars::cache_dir(),
+        offline: args.offline,
+        source_date_epoch,
+        debug_info: args.debug_info.then_some(true),
+    };
+    let report = pipeline::build(&recipe, &plan, &interpreters, &options)?;
+    if args.select.json {
+        return print_json(&report);
+    }
+    for built in &report.wheels {
+        println!("{}", built.wheel.path.display());
+    }
+    Ok(())
+}
+
+fn absolute(path: PathBuf) -> Result<PathBuf, CliError> {
+    std::path::absolute(&path).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
+}
+
+fn list_interpreters(args: ListArgs) -> Result<(), CliError> {
+    let interpreters = interpreter::discover();
+    if args.json {
+        return print_json(&interpreters);
+    }
+    for interp in &interpreters {
+        println!(
+            "{:<8} {:<8} {:<36} cffi {:<8} {}",
+            interp.identifier(),
+            interp.version_string(),
+            interp.soabi.as_deref().unwrap_or("-"),
+            interp.cffi_version.as_deref().unwrap_or("-"),
+            interp.path.display()
+        );
+    }
+    Ok(())
+}

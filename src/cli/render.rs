@@ -1,0 +1,98 @@
+//! Errors as the user sees them: located recipe errors as snippets, the rest with causes.
+
+use std::error::Error as _;
+use std::path::PathBuf;
+
+use annotate_snippets::{Level, Renderer, Snippet};
+
+use crate::interpreter::InterpreterError;
+use crate::pipeline::PipelineError;
+use crate::plan::PlanError;
+use crate::recipe::{Located, RecipeError};
+
+/// Every error the command line reports.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The recipe is wrong.
+    #[error(transparent)]
+    Recipe(#[from] RecipeError),
+    /// Planning failed.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// Building failed.
+    #[error(transparent)]
+    Build(#[from] PipelineError),
+    /// An interpreter given with -i is unusable.
+    #[error("interpreter {0} is unusable")]
+    Interpreter(PathBuf, #[source] InterpreterError),
+    /// Bad arguments.
+    #[error("{0}")]
+    Usage(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    /// The process exit code: 2 for bad input (recipe, arguments), 1 for failed builds.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Recipe(_) | CliError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// The text shown on stderr.
+    pub fn render(&self) -> String {
+        if let CliError::Recipe(err) = self
+            && let Some(located) = err.located()
+        {
+            return render_located(located);
+        }
+        let mut text = format!("error: {self}");
+        let mut source = self.source();
+        // `transparent` variants share their inner error's message: skip that repeat.
+        let mut last = self.to_string();
+        while let Some(cause) = source {
+            let line = cause.to_string();
+            if line != last {
+                text.push_str(&format!("\n  caused by: {line}"));
+            }
+            last = line;
+            source = cause.source();
+        }
+        text
+    }
+}
+
+/// `error: …` with `--> file:line:col`, the line, a caret under the token and `help:`.
+pub fn render_located(located: &Located) -> String {
+    let origin = format!(
+        "{}:{}:{}",
+        located.file.display(),
+        located.line,
+        located.column
+    );
+    let line_text = located
+        .text
+        .lines()
+        .nth(located.line.saturating_sub(1))
+        .unwrap_or("");
+    let start: usize = line_text
+        .char_indices()
+        .nth(located.column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
+    let end: usize = line_text[start..]
+        .char_indices()
+        .nth(located.width)
+        .map_or(line_text.len(), |(i, _)| start + i);
+    let snippet = Snippet::source(line_text)
+        .line_start(located.line)
+        .origin(&origin)
+        .annotation(Level::Error.span(start..end.max(start)));
+    let mut message = Level::Error.title(&located.message).snippet(snippet);
+    if let Some(help) = &located.help {
+        message = message.footer(Level::Help.title(help));
+    }
+    Renderer::plain().render(message).to_string()
+}

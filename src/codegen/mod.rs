@@ -1,0 +1,166 @@
+//! Runs the real cffi to emit the C of each module (decision 1 of the architecture).
+//!
+//! CPython targets share one generated file per module, made by a managed, cached
+//! environment with a pinned cffi; PyPy targets use PyPy's built-in cffi.
+
+mod managed;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+pub use managed::{ManagedEnv, ensure_managed_env};
+
+use crate::plan::Flavour;
+use crate::recipe::Module;
+
+/// The embedded codegen script.
+const CODEGEN_SCRIPT: &str = include_str!("codegen.py");
+
+/// The C that cffi emitted for one module in one flavour.
+#[derive(Debug, Clone, Serialize)]
+pub struct GeneratedSource {
+    /// Dotted module name.
+    pub module: String,
+    /// Flavour it was generated for.
+    pub flavour: Flavour,
+    /// The `.c` file.
+    pub path: PathBuf,
+    /// cffi version that produced it.
+    pub cffi_version: String,
+}
+
+/// Codegen failures.
+#[derive(Debug, thiserror::Error)]
+pub enum CodegenError {
+    /// The generating interpreter could not run.
+    #[error("cannot run {python} for code generation")]
+    Spawn {
+        /// The interpreter.
+        python: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// cffi rejected the cdef.
+    #[error("cffi rejected the cdef of module `{module}`: {message}")]
+    Cdef {
+        /// Module name.
+        module: String,
+        /// cffi's message.
+        message: String,
+    },
+    /// cffi is missing where it should be.
+    #[error("{python} cannot import cffi: {message}")]
+    NoCffi {
+        /// The interpreter.
+        python: PathBuf,
+        /// Import error.
+        message: String,
+    },
+    /// Anything else the script reported.
+    #[error("code generation for `{module}` failed: {message}")]
+    Failed {
+        /// Module name.
+        module: String,
+        /// What happened.
+        message: String,
+    },
+    /// Creating the managed environment failed.
+    #[error("{0}")]
+    Managed(#[from] managed::ManagedEnvError),
+    /// File system trouble.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    module: &'a str,
+    cdef: &'a str,
+    source: &'a str,
+    output: &'a Path,
+}
+
+#[derive(Deserialize)]
+struct Response {
+    ok: bool,
+    kind: Option<String>,
+    message: Option<String>,
+    cffi_version: Option<String>,
+}
+
+/// Emits `module`'s C with `python` (which has cffi) into `out_dir/<module>.c`.
+pub fn generate(
+    python: &Path,
+    flavour: &Flavour,
+    module: &Module,
+    out_dir: &Path,
+) -> Result<GeneratedSource, CodegenError> {
+    fs_err::create_dir_all(out_dir)?;
+    let output = out_dir.join(format!("{}.c", module.name));
+    let request = serde_json::to_vec(&Request {
+        module: &module.name,
+        cdef: &module.cdef,
+        source: &module.source,
+        output: &output,
+    })
+    .map_err(std::io::Error::other)?;
+    let response = run_script(python, &request)?;
+    let failed = |message: String| CodegenError::Failed {
+        module: module.name.clone(),
+        message,
+    };
+    let parsed: Response = serde_json::from_slice(&response)
+        .map_err(|e| failed(format!("unreadable codegen output ({e})")))?;
+    if !parsed.ok {
+        let message = parsed.message.unwrap_or_default();
+        return Err(match parsed.kind.as_deref() {
+            Some("cdef") => CodegenError::Cdef {
+                module: module.name.clone(),
+                message,
+            },
+            Some("no_cffi") => CodegenError::NoCffi {
+                python: python.to_path_buf(),
+                message,
+            },
+            _ => failed(message),
+        });
+    }
+    Ok(GeneratedSource {
+        module: module.name.clone(),
+        flavour: flavour.clone(),
+        path: output,
+        cffi_version: parsed.cffi_version.unwrap_or_default(),
+    })
+}
+
+fn run_script(python: &Path, stdin: &[u8]) -> Result<Vec<u8>, CodegenError> {
+    let spawn_error = |source| CodegenError::Spawn {
+        python: python.to_path_buf(),
+        source,
+    };
+    let mut command = Command::new(python);
+    command
+        .args(["-I", "-B", "-c", CODEGEN_SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    tracing::debug!(?command, "running cffi codegen");
+    let mut child = command.spawn().map_err(spawn_error)?;
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(stdin).map_err(spawn_error)?;
+    }
+    let output = child.wait_with_output().map_err(spawn_error)?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        return Err(spawn_error(std::io::Error::other(format!(
+            "{} exited with {}: {stderr}",
+            python.display(),
+            output.status
+        ))));
+    }
+    Ok(output.stdout)
+}

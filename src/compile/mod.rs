@@ -1,0 +1,196 @@
+//! Objects and the linked extension, through the `cc` crate (decision 3 and 4).
+//!
+//! A module's own `sources` never include Python.h, so their objects are compiled once and
+//! shared by every Target; only the generated module is compiled per Target.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Serialize;
+
+use crate::codegen::GeneratedSource;
+use crate::plan::Target;
+use crate::recipe::{Language, Module};
+use crate::toolchain::Toolchain;
+
+/// One linked extension module.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuiltExtension {
+    /// Dotted module name.
+    pub module: String,
+    /// Target id it was built for.
+    pub target: String,
+    /// The linked file.
+    pub path: PathBuf,
+    /// Its path inside the wheel, e.g. `fastmath/_fastmath.abi3.so`.
+    pub archive_path: String,
+}
+
+/// Compile and link failures.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// The compiler failed or could not be found.
+    #[error("compiling module `{module}` failed: {detail}")]
+    Compile {
+        /// Module name.
+        module: String,
+        /// The cc crate's report, with the compiler's message.
+        detail: String,
+    },
+    /// The linker failed.
+    #[error("linking module `{module}` failed:\n{detail}")]
+    Link {
+        /// Module name.
+        module: String,
+        /// The linker's message.
+        detail: String,
+    },
+    /// File system trouble.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Paths mapped out of objects so that builds at other paths give identical bytes.
+#[derive(Debug, Clone)]
+pub struct PrefixMaps {
+    /// The project root (mapped to `.`).
+    pub project_root: PathBuf,
+    /// The build directory (mapped to `build`).
+    pub build_dir: PathBuf,
+}
+
+impl PrefixMaps {
+    fn flags(&self) -> [String; 2] {
+        [
+            format!("-ffile-prefix-map={}=.", self.project_root.display()),
+            format!("-ffile-prefix-map={}=build", self.build_dir.display()),
+        ]
+    }
+}
+
+/// A `cc::Build` with the module's include dirs, macros and flags.
+fn module_build(
+    toolchain: &Toolchain,
+    module: &Module,
+    maps: &PrefixMaps,
+    out: &Path,
+) -> cc::Build {
+    let mut build = toolchain.build();
+    build.out_dir(out).cpp(module.language == Language::Cxx);
+    build.includes(&module.include_dirs);
+    for (name, value) in &module.define_macros {
+        build.define(name, value.as_deref());
+    }
+    for name in &module.undef_macros {
+        build.flag(format!("-U{name}"));
+    }
+    if toolchain.is_elf() {
+        for flag in maps.flags() {
+            build.flag(flag);
+        }
+        // A cdef that does not match the headers shows up here first, not at import time.
+        if module.language == Language::C {
+            build.flag("-Werror=implicit-function-declaration");
+        }
+    }
+    for flag in &module.extra_compile_args {
+        build.flag(flag);
+    }
+    build
+}
+
+fn compile_error(module: &Module) -> impl Fn(cc::Error) -> CompileError + '_ {
+    |e| CompileError::Compile {
+        module: module.name.clone(),
+        detail: e.to_string(),
+    }
+}
+
+/// Compiles the module's own `sources` into `out` (shared by all Targets).
+pub fn compile_sources(
+    toolchain: &Toolchain,
+    module: &Module,
+    maps: &PrefixMaps,
+    out: &Path,
+) -> Result<Vec<PathBuf>, CompileError> {
+    if module.sources.is_empty() {
+        return Ok(Vec::new());
+    }
+    fs_err::create_dir_all(out)?;
+    let mut build = module_build(toolchain, module, maps, out);
+    build.files(&module.sources);
+    let mut objects = build
+        .try_compile_intermediates()
+        .map_err(compile_error(module))?;
+    objects.sort();
+    Ok(objects)
+}
+
+/// Compiles the generated C of `module` for `target` into `out`.
+pub fn compile_generated(
+    toolchain: &Toolchain,
+    module: &Module,
+    generated: &GeneratedSource,
+    target: &Target,
+    maps: &PrefixMaps,
+    out: &Path,
+) -> Result<Vec<PathBuf>, CompileError> {
+    fs_err::create_dir_all(out)?;
+    let mut build = module_build(toolchain, module, maps, out);
+    build.include(&target.build_interpreter.include_dir);
+    if !target.limited_api {
+        // cffi defines Py_LIMITED_API itself unless told not to.
+        build.define("_CFFI_NO_LIMITED_API", None);
+    }
+    build.file(&generated.path);
+    build
+        .try_compile_intermediates()
+        .map_err(compile_error(module))
+}
+
+/// Links `objects` into the extension of `module` for `target` at `output`.
+pub fn link(
+    toolchain: &Toolchain,
+    module: &Module,
+    target: &Target,
+    objects: &[PathBuf],
+    output: &Path,
+) -> Result<BuiltExtension, CompileError> {
+    if let Some(parent) = output.parent() {
+        fs_err::create_dir_all(parent)?;
+    }
+    let tool = toolchain
+        .build()
+        .cpp(module.language == Language::Cxx)
+        .try_get_compiler()
+        .map_err(compile_error(module))?;
+    let mut command: Command = tool.to_command();
+    command.arg("-shared").arg("-o").arg(output).args(objects);
+    command.args(&module.extra_objects);
+    for dir in &module.library_dirs {
+        command.arg(format!("-L{}", dir.display()));
+    }
+    for lib in &module.libraries {
+        command.arg(format!("-l{lib}"));
+    }
+    command.args(&module.extra_link_args);
+    tracing::debug!(?command, "linking");
+    let result = command.output()?;
+    if !result.status.success() {
+        return Err(CompileError::Link {
+            module: module.name.clone(),
+            detail: String::from_utf8_lossy(&result.stderr).trim().to_string(),
+        });
+    }
+    Ok(BuiltExtension {
+        module: module.name.clone(),
+        target: target.id.clone(),
+        path: output.to_path_buf(),
+        archive_path: archive_path(module, &target.ext_suffix),
+    })
+}
+
+/// `pkg.sub._mod` + `.abi3.so` → `pkg/sub/_mod.abi3.so`.
+pub fn archive_path(module: &Module, ext_suffix: &str) -> String {
+    format!("{}{ext_suffix}", module.name.replace('.', "/"))
+}

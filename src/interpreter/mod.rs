@@ -1,0 +1,261 @@
+//! Finding Python interpreters and introspecting them (one embedded script → JSON).
+//!
+//! This module knows nothing of what to build; `plan` chooses among what it finds.
+
+mod discover;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+pub use discover::{dedup, discover, probe_all};
+
+/// The embedded introspection script (kept Python-3.8-compatible).
+const PROBE_SCRIPT: &str = include_str!("probe.py");
+
+/// Oldest CPython minor version cffi-wheel builds for.
+pub const MIN_MINOR: u8 = 8;
+
+/// A Python implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Implementation {
+    /// CPython.
+    CPython,
+    /// PyPy.
+    PyPy,
+}
+
+/// An introspected interpreter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interpreter {
+    /// Implementation.
+    pub implementation: Implementation,
+    /// `sys.version_info[:3]`.
+    pub version: [u8; 3],
+    /// PyPy's own version, e.g. `7.3.11`.
+    pub pypy_version: Option<String>,
+    /// `realpath(sys.executable)`: the identity used for deduplication.
+    pub executable: PathBuf,
+    /// The path it was found at (and is run as).
+    pub path: PathBuf,
+    /// `sysconfig` SOABI, e.g. `cpython-311-x86_64-linux-gnu`, `pypy39-pp73`.
+    pub soabi: Option<String>,
+    /// `EXT_SUFFIX`, e.g. `.cpython-311-x86_64-linux-gnu.so`.
+    pub ext_suffix: String,
+    /// Directory holding `Python.h`.
+    pub include_dir: PathBuf,
+    /// Whether `Python.h` is there (Debian's python3 has it only with python3-dev).
+    pub has_headers: bool,
+    /// Free-threaded build (`Py_GIL_DISABLED`).
+    pub gil_disabled: bool,
+    /// Debug build (`Py_DEBUG`).
+    pub debug: bool,
+    /// Pointer width in bits.
+    pub pointer_size: u8,
+    /// `sysconfig.get_platform()`, e.g. `linux-x86_64`.
+    pub platform: String,
+    /// cffi version importable by this interpreter, if any.
+    pub cffi_version: Option<String>,
+}
+
+/// Raw probe output.
+#[derive(Debug, Deserialize)]
+struct ProbeOutput {
+    ok: bool,
+    error: Option<String>,
+    implementation: Option<String>,
+    version: Option<[u8; 3]>,
+    pypy_version: Option<String>,
+    executable: Option<PathBuf>,
+    soabi: Option<String>,
+    ext_suffix: Option<String>,
+    include_dir: Option<PathBuf>,
+    #[serde(default)]
+    has_headers: bool,
+    #[serde(default)]
+    gil_disabled: bool,
+    #[serde(default)]
+    debug: bool,
+    pointer_size: Option<u8>,
+    platform: Option<String>,
+    cffi_version: Option<String>,
+}
+
+/// Why an interpreter could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum InterpreterError {
+    /// It could not be run.
+    #[error("cannot run {path}")]
+    Spawn {
+        /// The interpreter.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It ran but the probe failed.
+    #[error("{path} failed to introspect itself: {detail}")]
+    Probe {
+        /// The interpreter.
+        path: PathBuf,
+        /// What it said.
+        detail: String,
+    },
+    /// It is not a Python cffi-wheel can build for.
+    #[error(
+        "{path} is {what}, which cffi-wheel does not build for (CPython 3.8+ and PyPy 3.8+ only)"
+    )]
+    Unsupported {
+        /// The interpreter.
+        path: PathBuf,
+        /// What it is.
+        what: String,
+    },
+}
+
+impl Interpreter {
+    /// Runs the probe script under `path`.
+    pub fn probe(path: &Path) -> Result<Interpreter, InterpreterError> {
+        let mut command = Command::new(path);
+        command.args(["-I", "-B", "-c", PROBE_SCRIPT]);
+        tracing::debug!(?command, "probing interpreter");
+        let output = command.output().map_err(|source| InterpreterError::Spawn {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let probe_error = |detail: String| InterpreterError::Probe {
+            path: path.to_path_buf(),
+            detail,
+        };
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let last = stderr.lines().last().unwrap_or("no output").to_string();
+            return Err(probe_error(format!("{} ({last})", output.status)));
+        }
+        let raw: ProbeOutput = serde_json::from_slice(&output.stdout)
+            .map_err(|e| probe_error(format!("unreadable probe output: {e}")))?;
+        Self::from_probe(path, raw)
+    }
+
+    fn from_probe(path: &Path, raw: ProbeOutput) -> Result<Interpreter, InterpreterError> {
+        let missing = |what: &str| InterpreterError::Probe {
+            path: path.to_path_buf(),
+            detail: raw
+                .error
+                .clone()
+                .unwrap_or_else(|| format!("no {what} reported")),
+        };
+        if !raw.ok {
+            return Err(missing("result"));
+        }
+        let version = raw.version.ok_or_else(|| missing("version"))?;
+        let name = raw
+            .implementation
+            .clone()
+            .ok_or_else(|| missing("implementation"))?;
+        let implementation = match name.as_str() {
+            "cpython" => Implementation::CPython,
+            "pypy" => Implementation::PyPy,
+            other => {
+                return Err(InterpreterError::Unsupported {
+                    path: path.to_path_buf(),
+                    what: format!("{other} {}.{}", version[0], version[1]),
+                });
+            }
+        };
+        if version[0] != 3 || version[1] < MIN_MINOR {
+            return Err(InterpreterError::Unsupported {
+                path: path.to_path_buf(),
+                what: format!("{name} {}.{}.{}", version[0], version[1], version[2]),
+            });
+        }
+        Ok(Interpreter {
+            implementation,
+            version,
+            pypy_version: raw.pypy_version,
+            executable: raw.executable.ok_or_else(|| missing("executable"))?,
+            path: path.to_path_buf(),
+            soabi: raw.soabi,
+            ext_suffix: raw.ext_suffix.ok_or_else(|| missing("EXT_SUFFIX"))?,
+            include_dir: raw.include_dir.ok_or_else(|| missing("include dir"))?,
+            has_headers: raw.has_headers,
+            gil_disabled: raw.gil_disabled,
+            debug: raw.debug,
+            pointer_size: raw.pointer_size.unwrap_or(64),
+            platform: raw.platform.ok_or_else(|| missing("platform"))?,
+            cffi_version: raw.cffi_version,
+        })
+    }
+
+    /// cibuildwheel-style identifier without platform: `cp311`, `cp313t`, `cp312d`, `pp39`.
+    pub fn identifier(&self) -> String {
+        let prefix = match self.implementation {
+            Implementation::CPython => "cp",
+            Implementation::PyPy => "pp",
+        };
+        let flags = match (self.gil_disabled, self.debug) {
+            (true, true) => "td",
+            (true, false) => "t",
+            (false, true) => "d",
+            (false, false) => "",
+        };
+        format!("{prefix}{}{}{flags}", self.version[0], self.version[1])
+    }
+
+    /// `major.minor.patch`.
+    pub fn version_string(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            self.version[0], self.version[1], self.version[2]
+        )
+    }
+
+    /// Whether this interpreter matches a selector such as `cp311`, `cp3*`, `pp39-*`,
+    /// `cp313t-linux_x86_64` (cibuildwheel's build-selector shape).
+    pub fn matches(&self, selector: &str) -> bool {
+        let id = self.identifier();
+        let with_platform = format!("{id}-{}", self.platform.replace(['-', '.'], "_"));
+        match glob::Pattern::new(selector) {
+            Ok(pattern) => pattern.matches(&id) || pattern.matches(&with_platform),
+            Err(_) => selector == id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(json: &str) -> Interpreter {
+        let raw: ProbeOutput = serde_json::from_str(json).expect("fixture json");
+        Interpreter::from_probe(Path::new("/usr/bin/python3"), raw).expect("supported")
+    }
+
+    const CP313T: &str = r#"{"ok": true, "implementation": "cpython", "version": [3, 13, 1],
+        "executable": "/opt/py/bin/python3.13t", "soabi": "cpython-313t-x86_64-linux-gnu",
+        "ext_suffix": ".cpython-313t-x86_64-linux-gnu.so", "include_dir": "/opt/py/include",
+        "gil_disabled": true, "debug": false, "pointer_size": 64, "platform": "linux-x86_64"}"#;
+
+    #[test]
+    fn free_threaded_cpython_is_identified_with_a_t() {
+        let interp = fixture(CP313T);
+        assert_eq!(interp.identifier(), "cp313t");
+        assert!(interp.matches("cp313t"));
+        assert!(interp.matches("cp3*"));
+        assert!(interp.matches("cp313t-linux_x86_64"));
+        assert!(!interp.matches("cp313"));
+        assert!(!interp.matches("pp*"));
+    }
+
+    #[test]
+    fn python_37_is_reported_as_unsupported() {
+        let raw: ProbeOutput = serde_json::from_str(
+            r#"{"ok": true, "implementation": "cpython", "version": [3, 7, 16]}"#,
+        )
+        .expect("json");
+        let err = Interpreter::from_probe(Path::new("/x/python3.7"), raw).expect_err("3.7");
+        assert!(err.to_string().contains("cpython 3.7.16"), "{err}");
+    }
+}

@@ -1,0 +1,456 @@
+//! The `.dist-info/METADATA` (core metadata 2.4) and `.dist-info/WHEEL` files.
+
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{PackageName, Requirement};
+use serde::{Deserialize, Serialize};
+
+use super::{WheelError, check_archive_path};
+use crate::tags::WheelTag;
+
+/// An author, as in `pyproject.toml`'s `authors` (PEP 621): a name, an email, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    /// The person's name.
+    pub name: Option<String>,
+    /// The person's email address.
+    pub email: Option<String>,
+}
+
+/// Core metadata for a distribution, rendered as METADATA (core metadata 2.4).
+///
+/// `requires_dist` holds parsed PEP 508 requirements, so a value here is already valid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoreMetadata {
+    /// `Name`: the distribution name as the project spells it.
+    pub name: String,
+    /// `Version`, rendered normalized.
+    pub version: Version,
+    /// `Summary`: one line.
+    pub summary: Option<String>,
+    /// `Requires-Python`.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// `Requires-Dist`, one line each.
+    pub requires_dist: Vec<Requirement>,
+    /// `License-Expression` (PEP 639), an SPDX expression.
+    pub license_expression: Option<String>,
+    /// `License-File` (PEP 639): paths relative to `.dist-info/licenses/`.
+    pub license_files: Vec<String>,
+    /// The long description, written as the message body.
+    pub description: Option<String>,
+    /// `Description-Content-Type`, e.g. `text/markdown`.
+    pub description_content_type: Option<String>,
+    /// Authors, rendered into `Author` and `Author-email` by PEP 621's rules.
+    pub authors: Vec<Person>,
+    /// `Keywords`, rendered comma-separated.
+    pub keywords: Vec<String>,
+    /// `Classifier`, one line each.
+    pub classifiers: Vec<String>,
+    /// `Project-URL` as (label, url) pairs.
+    pub project_urls: Vec<(String, String)>,
+}
+
+/// Appends one `Name: value` header line.
+fn push_field(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push_str(": ");
+    out.push_str(value);
+    out.push('\n');
+}
+
+/// Fails when a single-line field contains a line break.
+fn single_line(field: &'static str, value: &str) -> Result<(), WheelError> {
+    if value.contains(['\n', '\r']) {
+        return Err(WheelError::MultilineField {
+            field,
+            value: value.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Fails with [`WheelError::InvalidField`] when `bad` holds.
+fn reject(
+    field: &'static str,
+    value: &str,
+    bad: bool,
+    reason: &'static str,
+) -> Result<(), WheelError> {
+    if bad {
+        return Err(WheelError::InvalidField {
+            field,
+            value: value.to_string(),
+            reason,
+        });
+    }
+    Ok(())
+}
+
+/// Quotes a display name the way Python's `email.headerregistry.Address` does when it holds
+/// one of RFC 5322's specials, which is what PEP 621 backends write.
+fn quote_display_name(name: &str) -> String {
+    if name.contains([
+        '(', ')', '<', '>', '@', ',', ':', ';', '.', '"', '[', ']', '\\',
+    ]) {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        name.to_string()
+    }
+}
+
+impl CoreMetadata {
+    /// Checks every field that `render` writes: one-line fields, the name, keywords, URLs,
+    /// authors and license file paths.
+    pub fn validate(&self) -> Result<(), WheelError> {
+        PackageName::from_str(&self.name).map_err(|_| WheelError::InvalidField {
+            field: "Name",
+            value: self.name.clone(),
+            reason: "not a valid PEP 508 distribution name",
+        })?;
+        let optional = [
+            ("Summary", &self.summary),
+            ("License-Expression", &self.license_expression),
+            ("Description-Content-Type", &self.description_content_type),
+        ];
+        for (field, value) in optional {
+            if let Some(value) = value {
+                single_line(field, value)?;
+            }
+        }
+        for classifier in &self.classifiers {
+            single_line("Classifier", classifier)?;
+        }
+        for keyword in &self.keywords {
+            single_line("Keywords", keyword)?;
+            let bad = keyword.trim().is_empty() || keyword.contains(',');
+            reject(
+                "Keywords",
+                keyword,
+                bad,
+                "keywords must be non-empty without commas",
+            )?;
+        }
+        for (label, url) in &self.project_urls {
+            single_line("Project-URL", label)?;
+            single_line("Project-URL", url)?;
+            // Core metadata: labels are at most 32 characters; a comma would split the field.
+            let bad = label.is_empty() || label.contains(',') || label.chars().count() > 32;
+            reject(
+                "Project-URL",
+                label,
+                bad,
+                "labels must be 1-32 characters without commas",
+            )?;
+            reject(
+                "Project-URL",
+                url,
+                url.trim().is_empty(),
+                "the URL is empty",
+            )?;
+        }
+        for person in &self.authors {
+            validate_person(person)?;
+        }
+        for path in &self.license_files {
+            single_line("License-File", path)?;
+            check_archive_path(path)?;
+        }
+        Ok(())
+    }
+
+    /// Renders METADATA after [`CoreMetadata::validate`]: header fields, then a blank line and
+    /// the description as the message body.
+    pub fn render(&self) -> Result<String, WheelError> {
+        self.validate()?;
+        let mut out = String::new();
+        let mut field = |name: &str, value: &str| push_field(&mut out, name, value);
+        field("Metadata-Version", "2.4");
+        field("Name", &self.name);
+        field("Version", &self.version.to_string());
+        if let Some(summary) = &self.summary {
+            field("Summary", summary);
+        }
+        if let Some(requires_python) = &self.requires_python {
+            field("Requires-Python", &requires_python.to_string());
+        }
+        for requirement in &self.requires_dist {
+            field("Requires-Dist", &requirement.to_string());
+        }
+        if let Some(expression) = &self.license_expression {
+            field("License-Expression", expression);
+        }
+        for path in &self.license_files {
+            field("License-File", path);
+        }
+        let (author, author_email) = render_people(&self.authors);
+        if let Some(author) = author {
+            field("Author", &author);
+        }
+        if let Some(author_email) = author_email {
+            field("Author-email", &author_email);
+        }
+        for (label, url) in &self.project_urls {
+            field("Project-URL", &format!("{label}, {url}"));
+        }
+        if !self.keywords.is_empty() {
+            field("Keywords", &self.keywords.join(","));
+        }
+        for classifier in &self.classifiers {
+            field("Classifier", classifier);
+        }
+        if let Some(content_type) = &self.description_content_type {
+            field("Description-Content-Type", content_type);
+        }
+        if let Some(description) = &self.description {
+            out.push('\n');
+            out.push_str(description);
+            if !description.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Checks that an author has a one-line name and/or a plausible one-line email.
+fn validate_person(person: &Person) -> Result<(), WheelError> {
+    if let Some(name) = &person.name {
+        single_line("Author", name)?;
+        reject("Author", name, name.trim().is_empty(), "the name is empty")?;
+    }
+    if let Some(email) = &person.email {
+        single_line("Author-email", email)?;
+        let bad = !email.contains('@')
+            || email.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ','));
+        reject("Author-email", email, bad, "not an email address")?;
+    }
+    let empty = person.name.is_none() && person.email.is_none();
+    reject("Author", "", empty, "an author needs a name or an email")
+}
+
+/// Splits authors into the `Author` and `Author-email` values (PEP 621): name only goes to
+/// `Author`; an email, with its name if any, goes to `Author-email` as `Name <email>`.
+fn render_people(people: &[Person]) -> (Option<String>, Option<String>) {
+    let mut names = Vec::new();
+    let mut emails = Vec::new();
+    for person in people {
+        match (&person.name, &person.email) {
+            (Some(name), None) => names.push(name.clone()),
+            (None, Some(email)) => emails.push(email.clone()),
+            (Some(name), Some(email)) => {
+                emails.push(format!("{} <{email}>", quote_display_name(name)));
+            }
+            (None, None) => {}
+        }
+    }
+    let join = |values: Vec<String>| (!values.is_empty()).then(|| values.join(", "));
+    (join(names), join(emails))
+}
+
+/// The `.dist-info/WHEEL` file (PEP 427).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WheelInfo {
+    /// `Generator`: the tool and version that built the wheel.
+    pub generator: String,
+    /// `Root-Is-Purelib`: false for wheels with extension modules.
+    pub root_is_purelib: bool,
+    /// One `Tag` line each, normally the file name's expanded tags.
+    pub tags: Vec<WheelTag>,
+    /// `Build`: the build tag, if any.
+    pub build: Option<String>,
+}
+
+impl WheelInfo {
+    /// Renders the WHEEL file: `Wheel-Version: 1.0`, `Generator`, `Root-Is-Purelib`, one `Tag`
+    /// line per tag, then `Build` if set.
+    pub fn render(&self) -> Result<String, WheelError> {
+        single_line("Generator", &self.generator)?;
+        if let Some(build) = &self.build {
+            single_line("Build", build)?;
+        }
+        if self.tags.is_empty() {
+            return Err(WheelError::InvalidField {
+                field: "Tag",
+                value: String::new(),
+                reason: "a wheel needs at least one tag",
+            });
+        }
+        let mut out = String::new();
+        push_field(&mut out, "Wheel-Version", "1.0");
+        push_field(&mut out, "Generator", &self.generator);
+        push_field(
+            &mut out,
+            "Root-Is-Purelib",
+            &self.root_is_purelib.to_string(),
+        );
+        for tag in &self.tags {
+            push_field(&mut out, "Tag", &tag.to_string());
+        }
+        if let Some(build) = &self.build {
+            push_field(&mut out, "Build", build);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(name: Option<&str>, email: Option<&str>) -> Person {
+        Person {
+            name: name.map(str::to_string),
+            email: email.map(str::to_string),
+        }
+    }
+
+    /// A metadata value with every field set.
+    fn full_metadata() -> CoreMetadata {
+        CoreMetadata {
+            name: "cffi-demo".to_string(),
+            version: "1.0-post1".parse().unwrap(),
+            summary: Some("A demo of CFFI wheels".to_string()),
+            requires_python: Some(">=3.8".parse().unwrap()),
+            requires_dist: vec![
+                "cffi>=1.17; platform_python_implementation != 'PyPy'"
+                    .parse()
+                    .unwrap(),
+                "numpy[extra]>=1.20,<3; extra == 'numpy'".parse().unwrap(),
+            ],
+            license_expression: Some("MIT OR Apache-2.0".to_string()),
+            license_files: vec!["LICENSE-MIT".to_string(), "vendor/LICENSE".to_string()],
+            description: Some("# Demo\n\nLong text.".to_string()),
+            description_content_type: Some("text/markdown".to_string()),
+            authors: vec![
+                person(Some("Ada Lovelace"), Some("ada@example.org")),
+                person(Some("J. Doe"), Some("jd@example.org")),
+                person(Some("Charles Babbage"), None),
+                person(None, Some("team@example.org")),
+            ],
+            keywords: vec!["cffi".to_string(), "wheel".to_string()],
+            classifiers: vec![
+                "Programming Language :: Python :: 3".to_string(),
+                "Programming Language :: C".to_string(),
+            ],
+            project_urls: vec![(
+                "Source".to_string(),
+                "https://example.org/cffi-demo".to_string(),
+            )],
+        }
+    }
+
+    #[test]
+    fn metadata_renders_every_field_in_core_metadata_2_4_order() {
+        let rendered = full_metadata().render().unwrap();
+        assert!(rendered.ends_with("Long text.\n"));
+        insta::assert_snapshot!(rendered, @r#"
+        Metadata-Version: 2.4
+        Name: cffi-demo
+        Version: 1.0.post1
+        Summary: A demo of CFFI wheels
+        Requires-Python: >=3.8
+        Requires-Dist: cffi>=1.17 ; platform_python_implementation != 'PyPy'
+        Requires-Dist: numpy[extra]>=1.20,<3 ; extra == 'numpy'
+        License-Expression: MIT OR Apache-2.0
+        License-File: LICENSE-MIT
+        License-File: vendor/LICENSE
+        Author: Charles Babbage
+        Author-email: Ada Lovelace <ada@example.org>, "J. Doe" <jd@example.org>, team@example.org
+        Project-URL: Source, https://example.org/cffi-demo
+        Keywords: cffi,wheel
+        Classifier: Programming Language :: Python :: 3
+        Classifier: Programming Language :: C
+        Description-Content-Type: text/markdown
+
+        # Demo
+
+        Long text.
+        "#);
+    }
+
+    #[test]
+    fn minimal_metadata_has_no_body() {
+        let metadata = CoreMetadata {
+            name: "demo".to_string(),
+            version: "0.1".parse().unwrap(),
+            summary: None,
+            requires_python: None,
+            requires_dist: Vec::new(),
+            license_expression: None,
+            license_files: Vec::new(),
+            description: None,
+            description_content_type: None,
+            authors: Vec::new(),
+            keywords: Vec::new(),
+            classifiers: Vec::new(),
+            project_urls: Vec::new(),
+        };
+        insta::assert_snapshot!(metadata.render().unwrap(), @"
+        Metadata-Version: 2.4
+        Name: demo
+        Version: 0.1
+        ");
+    }
+
+    #[test]
+    fn a_summary_with_a_newline_is_an_error() {
+        let mut metadata = full_metadata();
+        metadata.summary = Some("one\nInjected: header".to_string());
+        let err = metadata.render().unwrap_err();
+        insta::assert_snapshot!(err, @r#"metadata field `Summary` must be a single line, got "one\nInjected: header""#);
+    }
+
+    #[test]
+    fn invalid_names_keywords_urls_and_authors_are_errors() {
+        let check = |edit: fn(&mut CoreMetadata)| {
+            let mut metadata = full_metadata();
+            edit(&mut metadata);
+            metadata.validate().unwrap_err().to_string()
+        };
+        insta::assert_snapshot!(check(|m| m.name = "-bad-".to_string()), @r#"invalid metadata field `Name` value "-bad-": not a valid PEP 508 distribution name"#);
+        insta::assert_snapshot!(check(|m| m.keywords.push("a,b".to_string())), @r#"invalid metadata field `Keywords` value "a,b": keywords must be non-empty without commas"#);
+        insta::assert_snapshot!(
+            check(|m| m.project_urls.push(("A label far longer than thirty-two chars".into(), "https://x".into()))),
+            @r#"invalid metadata field `Project-URL` value "A label far longer than thirty-two chars": labels must be 1-32 characters without commas"#
+        );
+        insta::assert_snapshot!(check(|m| m.authors.push(person(None, None))), @r#"invalid metadata field `Author` value "": an author needs a name or an email"#);
+        insta::assert_snapshot!(check(|m| m.authors.push(person(None, Some("nobody")))), @r#"invalid metadata field `Author-email` value "nobody": not an email address"#);
+        insta::assert_snapshot!(check(|m| m.license_files.push("../LICENSE".into())), @r#"unsafe archive path "../LICENSE": it has a `.` or `..` component"#);
+    }
+
+    #[test]
+    fn wheel_file_lists_one_tag_line_per_tag_and_the_build() {
+        let info = WheelInfo {
+            generator: "cffi-wheel 0.1.0".to_string(),
+            root_is_purelib: false,
+            tags: vec![
+                "cp38-abi3-manylinux_2_17_x86_64".parse().unwrap(),
+                "cp38-abi3-manylinux2014_x86_64".parse().unwrap(),
+            ],
+            build: Some("1".to_string()),
+        };
+        insta::assert_snapshot!(info.render().unwrap(), @"
+        Wheel-Version: 1.0
+        Generator: cffi-wheel 0.1.0
+        Root-Is-Purelib: false
+        Tag: cp38-abi3-manylinux_2_17_x86_64
+        Tag: cp38-abi3-manylinux2014_x86_64
+        Build: 1
+        ");
+    }
+
+    #[test]
+    fn wheel_file_needs_a_tag() {
+        let info = WheelInfo {
+            generator: "cffi-wheel".to_string(),
+            root_is_purelib: true,
+            tags: Vec::new(),
+            build: None,
+        };
+        assert!(matches!(
+            info.render(),
+            Err(WheelError::InvalidField { field: "Tag", .. })
+        ));
+    }
+}
