@@ -67,12 +67,8 @@ impl CliError {
 
 /// `error: …` with `--> file:line:col`, the line, a caret under the token and `help:`.
 pub fn render_located(located: &Located) -> String {
-    let origin = format!(
-        "{}:{}:{}",
-        located.file.display(),
-        located.line,
-        located.column
-    );
+    // annotate-snippets appends `:line:col` to the origin itself.
+    let origin = located.file.display().to_string();
     let line_text = located
         .text
         .lines()

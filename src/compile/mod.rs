@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -30,7 +31,7 @@ pub struct BuiltExtension {
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
     /// The compiler failed or could not be found.
-    #[error("compiling module `{module}` failed: {detail}")]
+    #[error("compiling module `{module}` failed:\n{detail}")]
     Compile {
         /// Module name.
         module: String,
@@ -99,6 +100,63 @@ fn module_build(
     build
 }
 
+/// Collects what the compiler writes to stderr, which cc would otherwise drop.
+#[derive(Debug, Default)]
+struct CompilerOutput(Mutex<Vec<String>>);
+
+impl cc::BuildMessageLogger for CompilerOutput {
+    fn log(
+        &self,
+        kind: cc::BuildMessageKind,
+        msg: cc::BuildMessage<'_>,
+        _extra: &dyn std::any::Any,
+    ) {
+        if kind == cc::BuildMessageKind::StderrForwarding
+            && let Ok(mut lines) = self.0.lock()
+        {
+            lines.push(msg.to_string());
+        }
+    }
+}
+
+impl CompilerOutput {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|lines| lines.join("\n"))
+            .unwrap_or_default()
+    }
+}
+
+/// Runs cc's compile step, turning its error into one that carries the compiler's own
+/// message, and reporting warnings of a successful compile.
+fn run_compile(build: &mut cc::Build, module: &Module) -> Result<Vec<PathBuf>, CompileError> {
+    let output = Arc::new(CompilerOutput::default());
+    build.message_logger(Some(output.clone()));
+    let result = build.try_compile_intermediates();
+    let diagnostics = output.text();
+    match result {
+        Ok(mut objects) => {
+            if !diagnostics.trim().is_empty() {
+                tracing::warn!(
+                    "compiler warnings in module `{}`:\n{diagnostics}",
+                    module.name
+                );
+            }
+            objects.sort();
+            Ok(objects)
+        }
+        Err(e) => Err(CompileError::Compile {
+            module: module.name.clone(),
+            detail: if diagnostics.trim().is_empty() {
+                e.to_string()
+            } else {
+                format!("{diagnostics}\n({e})")
+            },
+        }),
+    }
+}
+
 fn compile_error(module: &Module) -> impl Fn(cc::Error) -> CompileError + '_ {
     |e| CompileError::Compile {
         module: module.name.clone(),
@@ -119,11 +177,7 @@ pub fn compile_sources(
     fs_err::create_dir_all(out)?;
     let mut build = module_build(toolchain, module, maps, out);
     build.files(&module.sources);
-    let mut objects = build
-        .try_compile_intermediates()
-        .map_err(compile_error(module))?;
-    objects.sort();
-    Ok(objects)
+    run_compile(&mut build, module)
 }
 
 /// Compiles the generated C of `module` for `target` into `out`.
@@ -143,9 +197,7 @@ pub fn compile_generated(
         build.define("_CFFI_NO_LIMITED_API", None);
     }
     build.file(&generated.path);
-    build
-        .try_compile_intermediates()
-        .map_err(compile_error(module))
+    run_compile(&mut build, module)
 }
 
 /// Links `objects` into the extension of `module` for `target` at `output`.

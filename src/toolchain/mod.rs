@@ -39,7 +39,9 @@ impl Toolchain {
             .cargo_warnings(false)
             .cargo_debug(false)
             .emit_rerun_if_env_changed(false)
-            .warnings(false);
+            // -Wall, as setuptools gets from sysconfig's CFLAGS; not -Wextra.
+            .warnings(true)
+            .extra_warnings(false);
         build
     }
 
