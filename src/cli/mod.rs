@@ -248,7 +248,8 @@ fn build(args: BuildArgs) -> Result<(), CliError> {
         source_date_epoch,
         debug_info: args.debug_info.then_some(true),
     };
-    let report = pipeline::build(&recipe, &plan, &interpreters, &options)?;
+    let report = pipeline::build(&recipe, &plan, &interpreters, &options)
+        .map_err(|err| render::locate_cdef_error(&recipe, err))?;
     if args.select.json {
         return print_json(&report);
     }

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use annotate_snippets::{Level, Renderer, Snippet};
 
+use crate::codegen::CodegenError;
 use crate::interpreter::InterpreterError;
 use crate::pipeline::PipelineError;
 use crate::plan::PlanError;
-use crate::recipe::{Located, RecipeError};
+use crate::recipe::{Located, Locator, Recipe, RecipeError};
 
 /// Every error the command line reports.
 #[derive(Debug, thiserror::Error)]
@@ -91,4 +92,38 @@ pub fn render_located(located: &Located) -> String {
         message = message.footer(Level::Help.title(help));
     }
     Renderer::plain().render(message).to_string()
+}
+
+/// Turns cffi's complaint about a cdef into an error located in the recipe (or cdef file),
+/// when cffi said where and the recipe knows where the cdef starts.
+pub fn locate_cdef_error(recipe: &Recipe, err: PipelineError) -> CliError {
+    let PipelineError::Codegen(CodegenError::Cdef {
+        module,
+        message,
+        at: Some((line, column)),
+    }) = &err
+    else {
+        return err.into();
+    };
+    let origin = recipe
+        .modules
+        .iter()
+        .find(|m| &m.name == module)
+        .and_then(|m| m.cdef_origin.clone());
+    let Some(origin) = origin else {
+        return err.into();
+    };
+    let Ok(text) = fs_err::read_to_string(&origin.file) else {
+        return err.into();
+    };
+    let (file_line, file_column) = origin.position(*line, *column);
+    let summary = message.lines().last().unwrap_or(message);
+    let help = "a cdef holds C declarations as cffi reads them (prototypes, types, `#define NAME ...`, `...;` for partial structs); \
+                definitions and bodies go in `source`";
+    CliError::Recipe(Locator::new(origin.file.clone(), text).error_at(
+        file_line,
+        file_column,
+        format!("cffi cannot parse the cdef of module `{module}`: {summary}"),
+        Some(help.to_string()),
+    ))
 }

@@ -6,8 +6,21 @@ The C comes from cffi's own recompiler (ffi.emit_c_code), so it is exactly what
 """
 import contextlib
 import json
+import re
 import sys
 import traceback
+
+
+# cffi (through pycparser) reports positions as "<cdef source string>:LINE:COL: ...".
+POSITION = re.compile(r"<cdef source string>:(\d+)(?::(\d+))?")
+
+
+def cdef_failure(message):
+    match = POSITION.search(message)
+    if match is None:
+        fail("cdef", message)
+        return
+    fail("cdef", message, line=int(match.group(1)), column=int(match.group(2) or 1))
 
 
 def fail(kind, message, **extra):
@@ -27,10 +40,10 @@ def main():
     try:
         ffi.cdef(request["cdef"])
     except cffi.CDefError as exc:
-        fail("cdef", str(exc))
+        cdef_failure(str(exc))
         return
     except Exception as exc:  # pycparser errors and friends: a bad cdef, not a crash
-        fail("cdef", "%s: %s" % (type(exc).__name__, exc))
+        cdef_failure("%s: %s" % (type(exc).__name__, exc))
         return
     ffi.set_source(request["module"], request["source"])
     # cffi reports "generating ..." on stdout, which carries only our JSON.

@@ -51,6 +51,8 @@ pub enum CodegenError {
         module: String,
         /// cffi's message.
         message: String,
+        /// Line and column within the cdef, when cffi says.
+        at: Option<(usize, usize)>,
     },
     /// cffi is missing where it should be.
     #[error("{python} cannot import cffi: {message}")]
@@ -90,6 +92,8 @@ struct Response {
     kind: Option<String>,
     message: Option<String>,
     cffi_version: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
 }
 
 /// Emits `module`'s C with `python` (which has cffi) into `out_dir/<module>.c`.
@@ -121,6 +125,7 @@ pub fn generate(
             Some("cdef") => CodegenError::Cdef {
                 module: module.name.clone(),
                 message,
+                at: parsed.line.map(|line| (line, parsed.column.unwrap_or(1))),
             },
             Some("no_cffi") => CodegenError::NoCffi {
                 python: python.to_path_buf(),

@@ -115,6 +115,8 @@ pub struct Module {
     pub name: String,
     /// The cdef text (concatenated from `cdef_files` when given).
     pub cdef: String,
+    /// Where the cdef's first line is, so cffi's cdef errors can point into the recipe.
+    pub cdef_origin: Option<TextOrigin>,
     /// The `set_source` C text.
     pub source: String,
     /// Extra C sources: absolute paths, sorted.
@@ -153,6 +155,27 @@ impl Module {
             Some((pkg, _)) => pkg.replace('.', "/"),
             None => String::new(),
         }
+    }
+}
+
+/// Where a piece of text (such as a cdef) starts in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextOrigin {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line of the text's first line.
+    pub line: usize,
+    /// 1-based column of the text's first character (the block's indentation + 1).
+    pub column: usize,
+}
+
+impl TextOrigin {
+    /// The file position of `line:column` within the text (both 1-based).
+    pub fn position(&self, line: usize, column: usize) -> (usize, usize) {
+        (
+            self.line + line.saturating_sub(1),
+            self.column + column.saturating_sub(1),
+        )
     }
 }
 

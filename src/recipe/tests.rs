@@ -110,3 +110,11 @@ fn broken_yaml_is_located() {
     let text = GOOD.replace("  version: 0.1.0\n", "  version: [0.1.0\n");
     insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:4:18 (width 1): this is not a valid recipe: 4:18: illegal placement of ':' indicator | help: recipes are YAML mappings; see docs/recipe.md for the keys");
 }
+
+#[test]
+fn an_inline_cdef_remembers_where_it_starts() {
+    let recipe = parse(Path::new("/project/cffi-wheel.yaml"), GOOD).expect("valid recipe");
+    let origin = recipe.modules[0].cdef_origin.clone().expect("origin");
+    assert_eq!((origin.line, origin.column), (8, 7));
+    assert_eq!(origin.file, Path::new("/project/cffi-wheel.yaml"));
+}

@@ -9,7 +9,7 @@ use marked_yaml::{LoadError, LoaderOptions, Node, Span, Spanned};
 use super::raw::{RawBuild, RawModule, RawPackage, RawRecipe, RawTest, SStr};
 use super::{
     BuildSettings, Language, LimitedApi, Locator, Module, Package, Person, Readme, Recipe,
-    RecipeError, TestSettings,
+    RecipeError, TestSettings, TextOrigin,
 };
 
 /// Reads YAML into raw types; unknown keys, missing keys and wrong types become located errors.
@@ -327,7 +327,7 @@ impl Ctx<'_> {
                 "use a dotted Python identifier such as `fastmath._fastmath`",
             ));
         }
-        let cdef = self.cdef(raw)?;
+        let (cdef, cdef_origin) = self.cdef(raw)?;
         let source = match (&raw.source, &raw.source_file) {
             (Some(_), Some(file)) => {
                 return Err(self.err(
@@ -349,6 +349,7 @@ impl Ctx<'_> {
         Ok(Module {
             name: name.as_str().to_string(),
             cdef,
+            cdef_origin,
             source,
             sources,
             include_dirs: self.dirs(&raw.include_dirs)?,
@@ -372,16 +373,32 @@ impl Ctx<'_> {
         })
     }
 
-    fn cdef(&self, raw: &Spanned<RawModule>) -> Result<String, RecipeError> {
+    fn cdef(&self, raw: &Spanned<RawModule>) -> Result<(String, Option<TextOrigin>), RecipeError> {
         match (&raw.cdef, &raw.cdef_files) {
-            (Some(text), None) => Ok(text.as_str().to_string()),
+            (Some(text), None) => {
+                let origin = text.span().start().map(|m| TextOrigin {
+                    file: self.locator.file().to_path_buf(),
+                    line: m.line(),
+                    column: m.column(),
+                });
+                Ok((text.as_str().to_string(), origin))
+            }
             (None, Some(files)) => {
                 let mut text = String::new();
                 for file in files.iter() {
                     text.push_str(&self.read(file)?);
                     text.push('\n');
                 }
-                Ok(text)
+                // With one file, cffi's line numbers are that file's.
+                let origin = match files.as_slice() {
+                    [only] => Some(TextOrigin {
+                        file: self.root.join(self.inside(only)?),
+                        line: 1,
+                        column: 1,
+                    }),
+                    _ => None,
+                };
+                Ok((text, origin))
             }
             (Some(_), Some(files)) => Err(self.locator.error(
                 files.span(),
