@@ -14,6 +14,12 @@ pub const PYENV_ROOT: &str = "PYENV_ROOT";
 pub const PATH: &str = "PATH";
 /// `XDG_CACHE_HOME`: base of the default cache directory.
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// `LD_LIBRARY_PATH`: searched (as the loader would) when repair resolves libraries.
+pub const LD_LIBRARY_PATH: &str = "LD_LIBRARY_PATH";
+/// `CONDA_PREFIX`: an active conda environment; its `lib`/`include` are used like `--prefix`.
+pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
+/// `CFFI_WHEEL_PATCHELF`: the patchelf binary used for bundling (default: `patchelf` on PATH).
+pub const PATCHELF: &str = "CFFI_WHEEL_PATCHELF";
 /// `HOME`: base of the default pyenv root and cache directory.
 pub const HOME: &str = "HOME";
 

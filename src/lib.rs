@@ -11,6 +11,7 @@ pub mod interpreter;
 pub mod pipeline;
 pub mod plan;
 pub mod recipe;
+pub mod repair;
 pub mod tags;
 pub mod toolchain;
 pub mod wheel;

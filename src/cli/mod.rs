@@ -46,6 +46,9 @@ struct Selectors {
     /// Default: every interpreter found that satisfies requires_python.
     #[arg(short = 'i', long = "interpreter", value_name = "INTERPRETER")]
     interpreters: Vec<String>,
+    /// Set a recipe build option, NAME=VALUE (NAME alone means true); repeatable.
+    #[arg(long = "config", value_name = "NAME=VALUE")]
+    config: Vec<String>,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -77,6 +80,12 @@ struct BuildArgs {
     /// Emit debug info in the extensions (overrides the recipe's build.debug_info).
     #[arg(long)]
     debug_info: bool,
+    /// Fail instead of bundling libraries that the manylinux policy does not allow.
+    #[arg(long)]
+    no_bundle: bool,
+    /// Install prefix of external libraries (include/, lib/) [default: $CONDA_PREFIX].
+    #[arg(long, value_name = "DIR")]
+    prefix: Option<PathBuf>,
     #[command(flatten)]
     select: Selectors,
 }
@@ -184,7 +193,15 @@ fn make_plan(
     path: &Path,
     select: &Selectors,
 ) -> Result<(recipe::Recipe, plan::BuildPlan, Vec<Interpreter>), CliError> {
-    let recipe = recipe::load(path)?;
+    let config = recipe::BuildConfig {
+        options: select
+            .config
+            .iter()
+            .map(|c| recipe::parse_assignment(c))
+            .collect(),
+        ..recipe::BuildConfig::default()
+    };
+    let recipe = recipe::load_with(path, &config)?;
     let (interpreters, cli_selectors) = resolve_interpreters(&select.interpreters)?;
     let selection = Selection {
         select: if select.interpreters.is_empty() {
@@ -247,6 +264,10 @@ fn build(args: BuildArgs) -> Result<(), CliError> {
         offline: args.offline,
         source_date_epoch,
         debug_info: args.debug_info.then_some(true),
+        bundle: !args.no_bundle,
+        prefix: args
+            .prefix
+            .or_else(|| env_vars::var_os(env_vars::CONDA_PREFIX).map(PathBuf::from)),
     };
     let report = pipeline::build(&recipe, &plan, &interpreters, &options)
         .map_err(|err| render::locate_cdef_error(&recipe, err))?;

@@ -3,6 +3,8 @@
 //! A module's own `sources` never include Python.h, so their objects are compiled once and
 //! shared by every Target; only the generated module is compiled per Target.
 
+mod prebuild;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
@@ -13,6 +15,8 @@ use crate::codegen::GeneratedSource;
 use crate::plan::Target;
 use crate::recipe::{Language, Module};
 use crate::toolchain::Toolchain;
+
+pub use prebuild::run_prebuild;
 
 /// One linked extension module.
 #[derive(Debug, Clone, Serialize)]
@@ -46,9 +50,50 @@ pub enum CompileError {
         /// The linker's message.
         detail: String,
     },
+    /// A prebuild step failed.
+    #[error("prebuild step {step} of module `{module}` failed: {detail}")]
+    Prebuild {
+        /// Module name.
+        module: String,
+        /// 1-based step number.
+        step: usize,
+        /// What happened.
+        detail: String,
+    },
+    /// A static archive without position-independent code.
+    #[error(
+        "linking module `{module}` failed: {archive} is not position-independent code (it was \
+         not compiled with -fPIC), so it cannot go into a shared extension module.\n\
+         Use `link: shared` to link the shared library (repair bundles it into the wheel), or \
+         build the library from source with -fPIC (vendored `sources`, or a `prebuild` step).\n\
+         The linker said:\n{detail}"
+    )]
+    NotPic {
+        /// Module name.
+        module: String,
+        /// The archive at fault.
+        archive: String,
+        /// The linker's message.
+        detail: String,
+    },
     /// File system trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// The archive named by a GNU ld "recompile with -fPIC" error, e.g.
+/// `/usr/bin/ld: /usr/lib/x86_64-linux-gnu/libsodium.a(x.o): relocation R_X86_64_PC32 …`.
+fn non_pic_archive(linker_stderr: &str) -> Option<String> {
+    let line = linker_stderr.lines().find(|l| {
+        l.contains("recompile with -fPIC")
+            || l.contains("can not be used when making a shared object")
+    })?;
+    let archive = line
+        .split(": ")
+        .find(|part| part.contains(".a("))
+        .and_then(|part| part.split('(').next())
+        .unwrap_or("a static archive");
+    Some(archive.to_string())
 }
 
 /// Paths mapped out of objects so that builds at other paths give identical bytes.
@@ -222,6 +267,13 @@ pub fn link(
     for dir in &module.library_dirs {
         command.arg(format!("-L{}", dir.display()));
     }
+    if !module.static_libraries.is_empty() {
+        command.arg("-Wl,-Bstatic");
+        for lib in &module.static_libraries {
+            command.arg(format!("-l{lib}"));
+        }
+        command.arg("-Wl,-Bdynamic");
+    }
     for lib in &module.libraries {
         command.arg(format!("-l{lib}"));
     }
@@ -229,9 +281,17 @@ pub fn link(
     tracing::debug!(?command, "linking");
     let result = command.output()?;
     if !result.status.success() {
+        let detail = String::from_utf8_lossy(&result.stderr).trim().to_string();
+        if let Some(archive) = non_pic_archive(&detail) {
+            return Err(CompileError::NotPic {
+                module: module.name.clone(),
+                archive,
+                detail,
+            });
+        }
         return Err(CompileError::Link {
             module: module.name.clone(),
-            detail: String::from_utf8_lossy(&result.stderr).trim().to_string(),
+            detail,
         });
     }
     Ok(BuiltExtension {

@@ -42,6 +42,17 @@ pub enum RecipeError {
         #[source]
         source: std::io::Error,
     },
+    /// `--config` names an option the recipe does not declare.
+    #[error(
+        "--config {name}: the recipe declares no option `{name}` (declared: {})",
+        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+    )]
+    UnknownOption {
+        /// The name given.
+        name: String,
+        /// The declared options.
+        known: Vec<String>,
+    },
     /// The recipe is wrong at a place.
     #[error("{file}:{line}:{column}: {message}", file = .0.file.display(), line = .0.line, column = .0.column, message = .0.message)]
     At(Box<Located>),

@@ -3,6 +3,7 @@
 //! Parse, then validate: [`raw`] mirrors the YAML with spans; [`validate`] turns it into a
 //! [`Recipe`] whose fields can be trusted, or a [`RecipeError`] naming file, line and column.
 
+mod config;
 mod error;
 pub mod raw;
 mod validate;
@@ -13,6 +14,7 @@ use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::Requirement;
 use serde::Serialize;
 
+pub use config::{BuildConfig, host_platform, parse_assignment};
 pub use error::{Located, Locator, RecipeError};
 
 /// The default recipe file name in a project directory.
@@ -108,6 +110,35 @@ pub enum Language {
     Cxx,
 }
 
+/// How external libraries (pkg-config, prefix, prebuild) are linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkMode {
+    /// Dynamically; repair bundles what the platform policy does not provide.
+    Shared,
+    /// Statically: the archives' code goes into the extension (needs -fPIC archives).
+    Static,
+    /// Shared for system libraries, static for archives a prebuild step produced.
+    Auto,
+}
+
+/// A command that builds a vendored library before the extension (CMake, make, autoconf).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrebuildStep {
+    /// Shell command.
+    pub run: String,
+    /// Working directory, absolute.
+    pub cwd: PathBuf,
+    /// Extra environment.
+    pub env: Vec<(String, String)>,
+    /// Globs (relative to the root) whose files key the cache.
+    pub inputs: Vec<String>,
+    /// Produced files, relative to the step's `$OUT_DIR`.
+    pub outputs: Vec<String>,
+    /// Include directories it provides (`$OUT_DIR/…` or project-relative).
+    pub include_dirs: Vec<String>,
+}
+
 /// A checked extension module.
 #[derive(Debug, Clone, Serialize)]
 pub struct Module {
@@ -123,8 +154,10 @@ pub struct Module {
     pub sources: Vec<PathBuf>,
     /// Include directories, absolute.
     pub include_dirs: Vec<PathBuf>,
-    /// Libraries to link.
+    /// Libraries to link (dynamically).
     pub libraries: Vec<String>,
+    /// Libraries to link statically (filled from `pkg_config`/`libraries` by `link: static`).
+    pub static_libraries: Vec<String>,
     /// Library directories, absolute.
     pub library_dirs: Vec<PathBuf>,
     /// Macros, sorted by name.
@@ -137,6 +170,14 @@ pub struct Module {
     pub extra_link_args: Vec<String>,
     /// Extra objects, absolute.
     pub extra_objects: Vec<PathBuf>,
+    /// pkg-config packages.
+    pub pkg_config: Vec<String>,
+    /// External prefix (`include/`, `lib/`), absolute.
+    pub library_prefix: Option<PathBuf>,
+    /// How external libraries get in.
+    pub link: LinkMode,
+    /// Build steps run before compiling.
+    pub prebuild: Vec<PrebuildStep>,
     /// Limited-API choice.
     pub limited_api: LimitedApi,
     /// Source language.
@@ -214,8 +255,13 @@ pub fn locate(path: &Path) -> Result<PathBuf, RecipeError> {
     Ok(candidate)
 }
 
-/// Reads and checks the recipe at `path` (a file or a project directory).
+/// Reads and checks the recipe at `path` for the host with default options.
 pub fn load(path: &Path) -> Result<Recipe, RecipeError> {
+    load_with(path, &BuildConfig::default())
+}
+
+/// Reads and checks the recipe at `path` (a file or a project directory) for `config`.
+pub fn load_with(path: &Path, config: &BuildConfig) -> Result<Recipe, RecipeError> {
     let file = locate(path)?;
     let text = fs_err::read_to_string(&file).map_err(|source| RecipeError::Io {
         path: file.clone(),
@@ -225,13 +271,19 @@ pub fn load(path: &Path) -> Result<Recipe, RecipeError> {
         path: file.clone(),
         source,
     })?;
-    parse(&file, &text)
+    parse_with(&file, &text, config)
 }
 
-/// Checks recipe `text` that was read from `file` (absolute).
+/// Checks recipe `text` that was read from `file` (absolute), with default options.
 pub fn parse(file: &Path, text: &str) -> Result<Recipe, RecipeError> {
+    parse_with(file, text, &BuildConfig::default())
+}
+
+/// Checks recipe `text` read from `file` (absolute) for `config`.
+pub fn parse_with(file: &Path, text: &str, config: &BuildConfig) -> Result<Recipe, RecipeError> {
     let locator = Locator::new(file.to_path_buf(), text.to_string());
-    let raw = validate::deserialize(&locator, text)?;
+    let mut raw = validate::deserialize(&locator, text)?;
+    config::apply(&locator, &mut raw, config)?;
     validate::validate(&locator, raw)
 }
 

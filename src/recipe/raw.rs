@@ -28,6 +28,9 @@ pub struct RawRecipe {
     /// Test settings, used by `cffi-wheel test`.
     #[serde(default)]
     pub test: Option<RawTest>,
+    /// Named build options and their defaults (`--config NAME=VALUE` sets them).
+    #[serde(default)]
+    pub options: BTreeMap<String, SStr>,
 }
 
 /// `package:`: core metadata.
@@ -76,12 +79,15 @@ pub struct RawPerson {
     pub email: Option<SStr>,
 }
 
-/// One entry of `modules:`.
-#[derive(Debug, Deserialize)]
+/// One entry of `modules:`, and also one entry of a module's `overrides:` (which adds
+/// `when` and may not have `name` or `overrides`).
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawModule {
     /// Dotted module name.
     pub name: Option<SStr>,
+    /// In an override: the condition (`option`, `option=value`, `!option`, `platform=linux`).
+    pub when: Option<SStr>,
     /// Inline cdef.
     pub cdef: Option<SStr>,
     /// Files whose contents form the cdef, in order.
@@ -91,36 +97,57 @@ pub struct RawModule {
     /// File holding the `set_source` C text.
     pub source_file: Option<SStr>,
     /// Extra C sources (globs).
-    #[serde(default)]
-    pub sources: Vec<SStr>,
+    pub sources: Option<Vec<SStr>>,
     /// Include directories.
-    #[serde(default)]
-    pub include_dirs: Vec<SStr>,
+    pub include_dirs: Option<Vec<SStr>>,
     /// Libraries to link.
-    #[serde(default)]
-    pub libraries: Vec<SStr>,
+    pub libraries: Option<Vec<SStr>>,
     /// Library search directories.
-    #[serde(default)]
-    pub library_dirs: Vec<SStr>,
+    pub library_dirs: Option<Vec<SStr>>,
     /// Macros: name to value (null for a bare define).
-    #[serde(default)]
-    pub define_macros: BTreeMap<String, Option<SStr>>,
+    pub define_macros: Option<BTreeMap<String, Option<SStr>>>,
     /// Macros to undefine.
-    #[serde(default)]
-    pub undef_macros: Vec<SStr>,
+    pub undef_macros: Option<Vec<SStr>>,
     /// Extra compiler arguments.
-    #[serde(default)]
-    pub extra_compile_args: Vec<SStr>,
+    pub extra_compile_args: Option<Vec<SStr>>,
     /// Extra linker arguments.
-    #[serde(default)]
-    pub extra_link_args: Vec<SStr>,
+    pub extra_link_args: Option<Vec<SStr>>,
     /// Extra object files or archives to link.
-    #[serde(default)]
-    pub extra_objects: Vec<SStr>,
+    pub extra_objects: Option<Vec<SStr>>,
+    /// pkg-config packages whose cflags and libs are added.
+    pub pkg_config: Option<Vec<SStr>>,
+    /// A prefix holding `include/` and `lib/` of an external library.
+    pub library_prefix: Option<SStr>,
+    /// `static`, `shared` or `auto`: how external libraries get in.
+    pub link: Option<SStr>,
+    /// Build steps run before compiling (a vendored library's own build system).
+    pub prebuild: Option<Vec<Spanned<RawPrebuild>>>,
     /// `auto`, `true` or `false`.
     pub limited_api: Option<SStr>,
     /// `c` or `c++`.
     pub language: Option<SStr>,
+    /// Settings that replace the module's own when their condition holds.
+    pub overrides: Option<Vec<Spanned<RawModule>>>,
+}
+
+/// One `prebuild:` step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrebuild {
+    /// Shell command (run with `sh -c`).
+    pub run: SStr,
+    /// Working directory, relative to the project root.
+    pub cwd: Option<SStr>,
+    /// Extra environment.
+    #[serde(default)]
+    pub env: BTreeMap<String, SStr>,
+    /// Globs whose files key the cache (default: everything under `cwd`).
+    pub inputs: Option<Vec<SStr>>,
+    /// Files the step produces, relative to `$OUT_DIR`.
+    pub outputs: Vec<SStr>,
+    /// Include directories it provides (`$OUT_DIR/...` or project-relative).
+    #[serde(default)]
+    pub include_dirs: Vec<SStr>,
 }
 
 /// `build:`.

@@ -6,10 +6,10 @@ use std::str::FromStr;
 use marked_yaml::spanned_serde::Error as NodeError;
 use marked_yaml::{LoadError, LoaderOptions, Node, Span, Spanned};
 
-use super::raw::{RawBuild, RawModule, RawPackage, RawRecipe, RawTest, SStr};
+use super::raw::{RawBuild, RawModule, RawPackage, RawPrebuild, RawRecipe, RawTest, SStr};
 use super::{
-    BuildSettings, Language, LimitedApi, Locator, Module, Package, Person, Readme, Recipe,
-    RecipeError, TestSettings, TextOrigin,
+    BuildSettings, Language, LimitedApi, LinkMode, Locator, Module, Package, Person, PrebuildStep,
+    Readme, Recipe, RecipeError, TestSettings, TextOrigin,
 };
 
 /// Reads YAML into raw types; unknown keys, missing keys and wrong types become located errors.
@@ -197,6 +197,11 @@ fn test_settings(raw: RawTest) -> TestSettings {
     }
 }
 
+/// An optional list as a slice (absent = empty).
+fn list<T>(items: &Option<Vec<T>>) -> &[T] {
+    items.as_deref().unwrap_or_default()
+}
+
 fn strings(items: &[SStr]) -> Vec<String> {
     items.iter().map(|s| s.as_str().to_string()).collect()
 }
@@ -341,7 +346,7 @@ impl Ctx<'_> {
             (None, None) => String::new(),
         };
         let mut sources = Vec::new();
-        for pattern in &raw.sources {
+        for pattern in list(&raw.sources) {
             sources.extend(self.glob(pattern)?);
         }
         sources.sort();
@@ -352,24 +357,104 @@ impl Ctx<'_> {
             cdef_origin,
             source,
             sources,
-            include_dirs: self.dirs(&raw.include_dirs)?,
-            libraries: strings(&raw.libraries),
-            library_dirs: self.dirs(&raw.library_dirs)?,
+            include_dirs: self.dirs(list(&raw.include_dirs))?,
+            libraries: strings(list(&raw.libraries)),
+            static_libraries: Vec::new(),
+            library_dirs: self.dirs(list(&raw.library_dirs))?,
             define_macros: raw
                 .define_macros
                 .iter()
+                .flatten()
                 .map(|(k, v)| (k.clone(), macro_value(v.as_ref())))
                 .collect(),
-            undef_macros: strings(&raw.undef_macros),
-            extra_compile_args: strings(&raw.extra_compile_args),
-            extra_link_args: strings(&raw.extra_link_args),
-            extra_objects: raw
-                .extra_objects
+            undef_macros: strings(list(&raw.undef_macros)),
+            extra_compile_args: strings(list(&raw.extra_compile_args)),
+            extra_link_args: strings(list(&raw.extra_link_args)),
+            extra_objects: list(&raw.extra_objects)
                 .iter()
                 .map(|o| self.existing_file(o).map(|rel| self.root.join(rel)))
                 .collect::<Result<Vec<_>, _>>()?,
+            pkg_config: strings(list(&raw.pkg_config)),
+            library_prefix: raw
+                .library_prefix
+                .as_ref()
+                .map(|p| self.prefix(p))
+                .transpose()?,
+            link: self.link(raw.link.as_ref())?,
+            prebuild: list(&raw.prebuild)
+                .iter()
+                .map(|step| self.prebuild(step))
+                .collect::<Result<Vec<_>, _>>()?,
             limited_api: self.limited_api(raw.limited_api.as_ref())?,
             language: self.language(raw.language.as_ref())?,
+        })
+    }
+
+    fn link(&self, raw: Option<&SStr>) -> Result<LinkMode, RecipeError> {
+        let Some(value) = raw else {
+            return Ok(LinkMode::Auto);
+        };
+        match value.as_str() {
+            "auto" => Ok(LinkMode::Auto),
+            "static" => Ok(LinkMode::Static),
+            "shared" => Ok(LinkMode::Shared),
+            other => Err(self.err(
+                value,
+                format!("invalid link `{other}`"),
+                "use `static`, `shared` or `auto`",
+            )),
+        }
+    }
+
+    /// An external prefix: absolute, or relative to the project (it may lie outside it).
+    fn prefix(&self, raw: &SStr) -> Result<PathBuf, RecipeError> {
+        let path = self.root.join(raw.as_str());
+        if !path.is_dir() {
+            return Err(self.err(
+                raw,
+                format!("library prefix `{}` is not a directory", **raw),
+                "point it at a directory holding include/ and lib/ (such as $CONDA_PREFIX)",
+            ));
+        }
+        Ok(path)
+    }
+
+    fn prebuild(&self, raw: &Spanned<RawPrebuild>) -> Result<PrebuildStep, RecipeError> {
+        let cwd = match &raw.cwd {
+            Some(dir) => self.existing_dir(dir)?,
+            None => String::new(),
+        };
+        if raw.outputs.is_empty() {
+            return Err(self.locator.error(
+                raw.run.span(),
+                "this prebuild step declares no `outputs`",
+                Some(
+                    "list the files it produces under $OUT_DIR, e.g. `outputs: [libfoo.a]`".into(),
+                ),
+            ));
+        }
+        let inputs = match &raw.inputs {
+            Some(globs) => globs
+                .iter()
+                .map(|g| self.inside(g))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![if cwd.is_empty() {
+                "**/*".to_string()
+            } else {
+                format!("{cwd}/**/*")
+            }],
+        };
+        Ok(PrebuildStep {
+            run: raw.run.as_str().to_string(),
+            cwd: self.root.join(&cwd),
+            env: raw
+                .env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().to_string()))
+                .collect(),
+            inputs,
+            outputs: strings(&raw.outputs),
+            include_dirs: strings(&raw.include_dirs),
         })
     }
 

@@ -2,7 +2,11 @@
 //!
 //! Platform differences live here and in `plan`; the rest of the code is platform-free.
 
+mod external;
+
 use serde::Serialize;
+
+pub use external::{ExternalError, resolve_externals};
 
 /// What the compiler needs to know about the machine it targets.
 #[derive(Debug, Clone, Serialize)]

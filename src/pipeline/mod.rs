@@ -3,17 +3,20 @@
 //! Every stage is a function over plain data; this file only chains them. All extensions are
 //! built before the first wheel is written, so a failing target leaves no wheel behind.
 
+mod contents;
+mod native;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::codegen::{self, CodegenError, GeneratedSource};
-use crate::compile::{self, BuiltExtension, CompileError, PrefixMaps};
+use crate::compile::CompileError;
 use crate::interpreter::Interpreter;
-use crate::plan::{BuildPlan, Flavour, MIN_CFFI_RUNTIME, Target};
+use crate::plan::{BuildPlan, Flavour, Target};
 use crate::recipe::Recipe;
+use crate::repair::{RepairError, RepairReport};
 use crate::tags::WheelFilename;
 use crate::toolchain::Toolchain;
 use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError, WheelInfo, WrittenWheel};
@@ -33,6 +36,10 @@ pub struct BuildOptions {
     pub source_date_epoch: Option<u64>,
     /// Override of the recipe's `debug_info`.
     pub debug_info: Option<bool>,
+    /// Bundle libraries outside the platform policy (false: `--no-bundle`).
+    pub bundle: bool,
+    /// Install prefix of external libraries (`--prefix`, else `CONDA_PREFIX`).
+    pub prefix: Option<PathBuf>,
 }
 
 /// A wheel that was built and checked.
@@ -44,6 +51,8 @@ pub struct BuiltWheel {
     pub interpreters: Vec<String>,
     /// The written file.
     pub wheel: WrittenWheel,
+    /// What repair decided (Linux).
+    pub repair: Option<RepairReport>,
 }
 
 /// The result of `build`.
@@ -64,6 +73,12 @@ pub enum PipelineError {
     /// Compiling or linking failed.
     #[error(transparent)]
     Compile(#[from] CompileError),
+    /// An external library could not be found.
+    #[error(transparent)]
+    External(#[from] crate::toolchain::ExternalError),
+    /// Checking or repairing the linked extensions failed.
+    #[error(transparent)]
+    Repair(#[from] RepairError),
     /// Writing or checking a wheel failed.
     #[error(transparent)]
     Wheel(#[from] WheelError),
@@ -92,44 +107,26 @@ pub fn build(
         recipe.build.opt_level,
         options.debug_info.unwrap_or(recipe.build.debug_info),
     );
-    let maps = PrefixMaps {
-        project_root: recipe.root.clone(),
-        build_dir: options.build_dir.clone(),
-    };
+    let recipe = &native::prepare(recipe, &toolchain, options)?;
     let generated = generate_all(recipe, plan, interpreters, options)?;
-    let mut extensions: BTreeMap<&str, Vec<BuiltExtension>> = BTreeMap::new();
-    for module in &recipe.modules {
-        let obj_root = options.build_dir.join("obj").join(&module.name);
-        let common = compile::compile_sources(&toolchain, module, &maps, &obj_root.join("common"))?;
-        for target in &plan.targets {
-            let source = &generated[&(target.flavour.clone(), module.name.clone())];
-            let out = obj_root.join(&target.id);
-            let mut objects =
-                compile::compile_generated(&toolchain, module, source, target, &maps, &out)?;
-            objects.extend(common.iter().cloned());
-            let output = options
-                .build_dir
-                .join("ext")
-                .join(&target.id)
-                .join(compile::archive_path(module, &target.ext_suffix));
-            let built = compile::link(&toolchain, module, target, &objects, &output)?;
-            tracing::info!("built {} for {}", module.name, target.id);
-            extensions.entry(&target.id).or_default().push(built);
-        }
-    }
-    let metadata = core_metadata(recipe)?;
-    let python_files = package_files(recipe)?;
-    let extras = dist_info_extras(recipe)?;
-    let mut wheels = Vec::new();
+    let mut extensions = native::compile_all(recipe, plan, &generated, &toolchain, options)?;
+    let mut staged = Vec::new();
     for target in &plan.targets {
         let built = extensions.remove(target.id.as_str()).unwrap_or_default();
+        staged.push(native::finish(recipe, target, built, &toolchain, options)?);
+    }
+    let metadata = contents::core_metadata(recipe)?;
+    let python_files = contents::package_files(recipe)?;
+    let extras = contents::dist_info_extras(recipe)?;
+    let mut wheels = Vec::new();
+    for (target, native) in plan.targets.iter().zip(staged) {
         let written = write_target_wheel(
             recipe,
             target,
             &metadata,
             &python_files,
             &extras,
-            &built,
+            &native,
             options,
         )?;
         wheels.push(BuiltWheel {
@@ -140,6 +137,7 @@ pub fn build(
                 .map(Interpreter::identifier)
                 .collect(),
             wheel: written,
+            repair: native.repair,
         });
     }
     Ok(BuildReport {
@@ -186,7 +184,7 @@ fn write_target_wheel(
     metadata: &CoreMetadata,
     python_files: &[WheelEntry],
     extras: &[WheelEntry],
-    built: &[BuiltExtension],
+    native: &native::NativeFiles,
     options: &BuildOptions,
 ) -> Result<WrittenWheel, PipelineError> {
     let filename = WheelFilename {
@@ -195,7 +193,7 @@ fn write_target_wheel(
         build: None,
         python: vec![target.tag.python.clone()],
         abi: vec![target.tag.abi.clone()],
-        platform: vec![target.tag.platform.clone()],
+        platform: native.platform.clone(),
     };
     let info = WheelInfo {
         generator: format!("cffi-wheel {}", env!("CARGO_PKG_VERSION")),
@@ -204,10 +202,10 @@ fn write_target_wheel(
         build: None,
     };
     let mut entries = python_files.to_vec();
-    for ext in built {
+    for (archive_path, path) in &native.files {
         entries.push(WheelEntry {
-            path: ext.archive_path.clone(),
-            contents: read(&ext.path)?,
+            path: archive_path.clone(),
+            contents: contents::read(path)?,
             executable: true,
         });
     }
@@ -223,110 +221,4 @@ fn write_target_wheel(
     wheel::verify_wheel(&written.path)?;
     tracing::info!("wrote {}", written.path.display());
     Ok(written)
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, PipelineError> {
-    fs_err::read(path).map_err(|source| PipelineError::Read {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-/// METADATA from the recipe; cffi is added as the runtime the generated code needs.
-fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
-    let package = &recipe.package;
-    let cffi = format!("cffi>={MIN_CFFI_RUNTIME}; platform_python_implementation != 'PyPy'");
-    let cffi = pep508_rs::Requirement::from_str(&cffi)
-        .map_err(|e| PipelineError::Metadata(format!("invalid cffi requirement `{cffi}`: {e}")))?;
-    let mut requires_dist = vec![cffi];
-    requires_dist.extend(package.dependencies.iter().cloned());
-    let description = match &package.readme {
-        Some(readme) => {
-            Some(String::from_utf8_lossy(&read(&recipe.root.join(&readme.path))?).into_owned())
-        }
-        None => None,
-    };
-    Ok(CoreMetadata {
-        name: package.name.clone(),
-        version: package.version.clone(),
-        summary: package.summary.clone(),
-        requires_python: package.requires_python.clone(),
-        requires_dist,
-        license_expression: package.license.clone(),
-        license_files: package.license_files.clone(),
-        description,
-        description_content_type: package.readme.as_ref().map(|r| r.content_type.clone()),
-        authors: package
-            .authors
-            .iter()
-            .map(|a| wheel::Person {
-                name: a.name.clone(),
-                email: a.email.clone(),
-            })
-            .collect(),
-        keywords: package.keywords.clone(),
-        classifiers: package.classifiers.clone(),
-        project_urls: package.urls.clone(),
-    })
-}
-
-/// License files go to `.dist-info/licenses/<path>` (PEP 639).
-fn dist_info_extras(recipe: &Recipe) -> Result<Vec<WheelEntry>, PipelineError> {
-    recipe
-        .package
-        .license_files
-        .iter()
-        .map(|rel| {
-            Ok(WheelEntry {
-                path: format!("licenses/{rel}"),
-                contents: read(&recipe.root.join(rel))?,
-                executable: false,
-            })
-        })
-        .collect()
-}
-
-/// The pure-Python files of `packages`: everything but caches and stale build products.
-fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, PipelineError> {
-    let mut entries = Vec::new();
-    for package in &recipe.packages {
-        let dir = recipe.root.join(package);
-        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| PipelineError::Read {
-                path: dir.clone(),
-                source: e.into(),
-            })?;
-            if !entry.file_type().is_file() || is_build_product(entry.path()) {
-                continue;
-            }
-            let rel = entry
-                .path()
-                .strip_prefix(&recipe.root)
-                .unwrap_or(entry.path());
-            let archive = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            entries.push(WheelEntry {
-                path: archive,
-                contents: read(entry.path())?,
-                executable: false,
-            });
-        }
-    }
-    Ok(entries)
-}
-
-/// Files that an in-place build leaves in a package and that must not ship.
-fn is_build_product(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let in_cache = path.components().any(|c| c.as_os_str() == "__pycache__");
-    in_cache
-        || [".pyc", ".pyo", ".so", ".pyd", ".dylib", ".o", ".obj"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
 }

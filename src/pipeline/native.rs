@@ -1,0 +1,173 @@
+//! Compile, link, check and repair: from generated C to the native files of each wheel.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::{BuildOptions, PipelineError};
+use crate::codegen::GeneratedSource;
+use crate::compile::{self, BuiltExtension, PrefixMaps};
+use crate::plan::{BuildPlan, Flavour, Target};
+use crate::recipe::Recipe;
+use crate::repair::{
+    self, ExtensionFile, LibrarySearch, RepairError, RepairOptions, RepairReport, Unresolved,
+};
+use crate::tags::{PlatformTag, escape_name};
+use crate::toolchain::{Toolchain, resolve_externals};
+
+/// The native files of one wheel and its platform tags.
+#[derive(Debug, Clone)]
+pub(super) struct NativeFiles {
+    /// Platform tags for the file name (policy tag and alias after repair).
+    pub platform: Vec<PlatformTag>,
+    /// Archive path → file.
+    pub files: Vec<(String, PathBuf)>,
+    /// What repair decided, when it ran.
+    pub repair: Option<RepairReport>,
+}
+
+/// Resolves each module's external libraries and runs its prebuild steps.
+pub(super) fn prepare(
+    recipe: &Recipe,
+    toolchain: &Toolchain,
+    options: &BuildOptions,
+) -> Result<Recipe, PipelineError> {
+    let mut prepared = recipe.clone();
+    for module in &mut prepared.modules {
+        let external = resolve_externals(module, options.prefix.as_deref())?;
+        *module = compile::run_prebuild(&external, toolchain, &recipe.root, &options.build_dir)?;
+    }
+    Ok(prepared)
+}
+
+/// Compiles every module for every target; module `sources` once, generated C per target.
+pub(super) fn compile_all<'p>(
+    recipe: &Recipe,
+    plan: &'p BuildPlan,
+    generated: &BTreeMap<(Flavour, String), GeneratedSource>,
+    toolchain: &Toolchain,
+    options: &BuildOptions,
+) -> Result<BTreeMap<&'p str, Vec<BuiltExtension>>, PipelineError> {
+    let maps = PrefixMaps {
+        project_root: recipe.root.clone(),
+        build_dir: options.build_dir.clone(),
+    };
+    let mut extensions: BTreeMap<&str, Vec<BuiltExtension>> = BTreeMap::new();
+    for module in &recipe.modules {
+        let obj_root = options.build_dir.join("obj").join(&module.name);
+        let common = compile::compile_sources(toolchain, module, &maps, &obj_root.join("common"))?;
+        for target in &plan.targets {
+            let source = &generated[&(target.flavour.clone(), module.name.clone())];
+            let out = obj_root.join(&target.id);
+            let mut objects =
+                compile::compile_generated(toolchain, module, source, target, &maps, &out)?;
+            objects.extend(common.iter().cloned());
+            let output = options
+                .build_dir
+                .join("ext")
+                .join(&target.id)
+                .join(compile::archive_path(module, &target.ext_suffix));
+            let built = compile::link(toolchain, module, target, &objects, &output)?;
+            tracing::info!("built {} for {}", module.name, target.id);
+            extensions.entry(&target.id).or_default().push(built);
+        }
+    }
+    Ok(extensions)
+}
+
+/// Library directories the build linked from: where the loader-like search also looks.
+fn build_library_dirs(recipe: &Recipe) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = recipe
+        .modules
+        .iter()
+        .flat_map(|m| m.library_dirs.iter().cloned())
+        .collect();
+    dirs.dedup();
+    dirs
+}
+
+/// Checks undefined symbols and repairs (on ELF platforms); elsewhere passes files through.
+pub(super) fn finish(
+    recipe: &Recipe,
+    target: &Target,
+    built: Vec<BuiltExtension>,
+    toolchain: &Toolchain,
+    options: &BuildOptions,
+) -> Result<NativeFiles, PipelineError> {
+    if !toolchain.is_elf() {
+        return Ok(NativeFiles {
+            platform: vec![target.tag.platform.clone()],
+            files: built
+                .into_iter()
+                .map(|b| (b.archive_path, b.path))
+                .collect(),
+            repair: None,
+        });
+    }
+    let search = LibrarySearch::system(build_library_dirs(recipe));
+    for ext in &built {
+        check_symbols(recipe, target, ext, &search)?;
+    }
+    let files: Vec<ExtensionFile> = built
+        .iter()
+        .map(|b| ExtensionFile {
+            archive_path: b.archive_path.clone(),
+            path: b.path.clone(),
+        })
+        .collect();
+    let repair_options = RepairOptions {
+        bundle: options.bundle,
+        search,
+        libs_dir: format!("{}.libs", escape_name(&recipe.package.name)),
+        work_dir: options.build_dir.join("repaired").join(&target.id),
+    };
+    let repaired = repair::repair(&files, &repair_options)?;
+    let report = &repaired.report;
+    tracing::info!(
+        "{}: {}{}",
+        target.id,
+        report.policy,
+        if report.bundled.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = report
+                .bundled
+                .iter()
+                .map(|b| b.original_name.as_str())
+                .collect();
+            format!(", bundled {}", names.join(", "))
+        }
+    );
+    Ok(NativeFiles {
+        platform: repaired.report.platform_tags.clone(),
+        files: repaired.files,
+        repair: Some(repaired.report),
+    })
+}
+
+/// Fails when an extension uses a symbol that nothing it is loaded with defines.
+fn check_symbols(
+    recipe: &Recipe,
+    target: &Target,
+    ext: &BuiltExtension,
+    search: &LibrarySearch,
+) -> Result<(), PipelineError> {
+    let missing = repair::check_undefined(&ext.path, &target.build_interpreter.executable, search)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let module = recipe.modules.iter().find(|m| m.name == ext.module);
+    let symbols = missing
+        .into_iter()
+        .map(|symbol| {
+            let site = module
+                .and_then(|m| repair::declaration_site(&symbol, &m.include_dirs, &m.cdef, &m.name));
+            (symbol, site)
+        })
+        .collect();
+    Err(RepairError::Unresolved(Unresolved {
+        file: ext.path.clone(),
+        module: ext.module.clone(),
+        symbols,
+    })
+    .into())
+}
