@@ -40,6 +40,47 @@ pub fn write_wheel(
     source_date_epoch: Option<u64>,
 ) -> Result<WrittenWheel, WheelError> {
     check_consistency(filename, metadata, info)?;
+    let metadata = Metadata {
+        text: metadata.render()?,
+        license_files: &metadata.license_files,
+    };
+    write_archive(out_dir, filename, &metadata, info, entries, dist_info_extra, source_date_epoch)
+}
+
+/// Like [`write_wheel`], with METADATA given as text (a wheel being re-packed, such as one
+/// that `cffi-wheel repair` fixes, keeps its METADATA byte for byte).
+pub fn write_wheel_with_metadata_text(
+    out_dir: &Path,
+    filename: &WheelFilename,
+    metadata_text: String,
+    info: &WheelInfo,
+    entries: Vec<WheelEntry>,
+    dist_info_extra: Vec<WheelEntry>,
+    source_date_epoch: Option<u64>,
+) -> Result<WrittenWheel, WheelError> {
+    filename.validate()?;
+    let metadata = Metadata {
+        text: metadata_text,
+        license_files: &[],
+    };
+    write_archive(out_dir, filename, &metadata, info, entries, dist_info_extra, source_date_epoch)
+}
+
+/// METADATA as it will be written, and the license files it names.
+struct Metadata<'a> {
+    text: String,
+    license_files: &'a [String],
+}
+
+fn write_archive(
+    out_dir: &Path,
+    filename: &WheelFilename,
+    metadata: &Metadata<'_>,
+    info: &WheelInfo,
+    entries: Vec<WheelEntry>,
+    dist_info_extra: Vec<WheelEntry>,
+    source_date_epoch: Option<u64>,
+) -> Result<WrittenWheel, WheelError> {
     let modified = zip_timestamp(source_date_epoch)?;
     let archive = archive_entries(filename, metadata, info, entries, dist_info_extra)?;
     let file_name = filename.to_string();
@@ -94,7 +135,7 @@ fn check_consistency(
 /// Lays out every archive member in its final order, RECORD included, after checking paths.
 fn archive_entries(
     filename: &WheelFilename,
-    metadata: &CoreMetadata,
+    metadata: &Metadata<'_>,
     info: &WheelInfo,
     mut entries: Vec<WheelEntry>,
     mut dist_info_extra: Vec<WheelEntry>,
@@ -116,7 +157,7 @@ fn archive_entries(
         check_archive_path(&extra.path)?;
         extra.path = format!("{dist_info_prefix}{}", extra.path);
     }
-    for license in &metadata.license_files {
+    for license in metadata.license_files {
         let expected = format!("{dist_info_prefix}licenses/{license}");
         if !dist_info_extra.iter().any(|extra| extra.path == expected) {
             return Err(WheelError::MissingLicenseFile {
@@ -131,7 +172,7 @@ fn archive_entries(
         contents: text.into_bytes(),
         executable: false,
     };
-    entries.push(generated("METADATA", metadata.render()?));
+    entries.push(generated("METADATA", metadata.text.clone()));
     entries.push(generated("WHEEL", info.render()?));
     entries.extend(dist_info_extra);
     let mut seen = HashSet::new();
