@@ -14,6 +14,8 @@ pub const PYENV_ROOT: &str = "PYENV_ROOT";
 pub const PATH: &str = "PATH";
 /// `XDG_CACHE_HOME`: base of the default cache directory.
 pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// `NO_COLOR`: when set, progress on stderr is never coloured (no-color.org).
+pub const NO_COLOR: &str = "NO_COLOR";
 /// `HOME`: base of the default pyenv root and cache directory.
 pub const HOME: &str = "HOME";
 
