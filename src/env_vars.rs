@@ -20,6 +20,8 @@ pub const LD_LIBRARY_PATH: &str = "LD_LIBRARY_PATH";
 pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
 /// `CFFI_WHEEL_PATCHELF`: the patchelf binary used for bundling (default: `patchelf` on PATH).
 pub const PATCHELF: &str = "CFFI_WHEEL_PATCHELF";
+/// `NO_COLOR`: when set, progress on stderr is never coloured (no-color.org).
+pub const NO_COLOR: &str = "NO_COLOR";
 /// `HOME`: base of the default pyenv root and cache directory.
 pub const HOME: &str = "HOME";
 

@@ -38,6 +38,38 @@ enum Command {
     Plan(PlanArgs),
     /// List the interpreters found and what each was introspected as.
     ListInterpreters(ListArgs),
+    /// Repair wheels built elsewhere: manylinux tag, bundled libraries, $ORIGIN RUNPATHs.
+    Repair(RepairArgs),
+}
+
+#[derive(Debug, Args)]
+struct RepairArgs {
+    /// Wheels to repair.
+    #[arg(required = true)]
+    wheels: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(
+        short = 'o',
+        long = "out-dir",
+        value_name = "DIR",
+        default_value = "wheelhouse"
+    )]
+    out_dir: PathBuf,
+    /// Fail instead of bundling libraries that the manylinux policy does not allow.
+    #[arg(long)]
+    no_bundle: bool,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Platform tag policy for `build`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Compatibility {
+    /// The most compatible manylinux/musllinux tag the binaries satisfy (repair, bundle).
+    Auto,
+    /// The plain `linux_<arch>` tag: no repair, no bundling (not uploadable to PyPI).
+    Linux,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +115,9 @@ struct BuildArgs {
     /// Fail instead of bundling libraries that the manylinux policy does not allow.
     #[arg(long)]
     no_bundle: bool,
+    /// Platform tag: `auto` repairs to the most compatible manylinux tag; `linux` skips repair.
+    #[arg(long, value_enum, default_value = "auto")]
+    compatibility: Compatibility,
     /// Install prefix of external libraries (include/, lib/) [default: $CONDA_PREFIX].
     #[arg(long, value_name = "DIR")]
     prefix: Option<PathBuf>,
@@ -116,6 +151,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build(args),
         Command::Plan(args) => plan_command(args),
         Command::ListInterpreters(args) => list_interpreters(args),
+        Command::Repair(args) => repair(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -135,8 +171,12 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("cffi_wheel={level}")));
+    // Colour only for a terminal, and never under NO_COLOR (no-color.org).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && env_vars::var_os(env_vars::NO_COLOR).is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .without_time()
         .with_target(false)
@@ -265,6 +305,7 @@ fn build(args: BuildArgs) -> Result<(), CliError> {
         source_date_epoch,
         debug_info: args.debug_info.then_some(true),
         bundle: !args.no_bundle,
+        repair: args.compatibility == Compatibility::Auto,
         prefix: args
             .prefix
             .or_else(|| env_vars::var_os(env_vars::CONDA_PREFIX).map(PathBuf::from)),
@@ -278,6 +319,36 @@ fn build(args: BuildArgs) -> Result<(), CliError> {
         println!("{}", built.wheel.path.display());
     }
     Ok(())
+}
+
+fn repair(args: RepairArgs) -> Result<(), CliError> {
+    let source_date_epoch = source_date_epoch()?;
+    let options = pipeline::RepairWheelOptions {
+        out_dir: args.out_dir,
+        bundle: !args.no_bundle,
+        source_date_epoch,
+    };
+    let mut repaired = Vec::new();
+    for wheel in &args.wheels {
+        let result = pipeline::repair_wheel(wheel, &options)?;
+        tracing::info!("{} → {}", wheel.display(), result.wheel.file_name);
+        repaired.push(result);
+    }
+    if args.json {
+        return print_json(&repaired);
+    }
+    for result in &repaired {
+        println!("{}", result.wheel.path.display());
+    }
+    Ok(())
+}
+
+fn source_date_epoch() -> Result<Option<u64>, CliError> {
+    env_vars::source_date_epoch().map_err(|raw| {
+        CliError::Usage(format!(
+            "SOURCE_DATE_EPOCH={raw:?} is not a whole number of seconds"
+        ))
+    })
 }
 
 fn absolute(path: PathBuf) -> Result<PathBuf, CliError> {

@@ -5,6 +5,7 @@
 
 mod contents;
 mod native;
+mod repair_wheel;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,6 +21,8 @@ use crate::repair::{RepairError, RepairReport};
 use crate::tags::WheelFilename;
 use crate::toolchain::Toolchain;
 use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError, WheelInfo, WrittenWheel};
+
+pub use repair_wheel::{RepairWheelOptions, RepairedWheel, repair_wheel};
 
 /// Settings of one build that do not come from the recipe.
 #[derive(Debug, Clone)]
@@ -38,6 +41,8 @@ pub struct BuildOptions {
     pub debug_info: Option<bool>,
     /// Bundle libraries outside the platform policy (false: `--no-bundle`).
     pub bundle: bool,
+    /// Repair and tag with the manylinux/musllinux policy (false: `--compatibility linux`).
+    pub repair: bool,
     /// Install prefix of external libraries (`--prefix`, else `CONDA_PREFIX`).
     pub prefix: Option<PathBuf>,
 }
@@ -82,6 +87,9 @@ pub enum PipelineError {
     /// Writing or checking a wheel failed.
     #[error(transparent)]
     Wheel(#[from] WheelError),
+    /// File system trouble (the message names the path).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
     /// Metadata could not be assembled.
     #[error("{0}")]
     Metadata(String),

@@ -107,6 +107,16 @@ pub(super) fn finish(
     for ext in &built {
         check_symbols(recipe, target, ext, &search)?;
     }
+    if !options.repair {
+        return Ok(NativeFiles {
+            platform: vec![target.tag.platform.clone()],
+            files: built
+                .into_iter()
+                .map(|b| (b.archive_path, b.path))
+                .collect(),
+            repair: None,
+        });
+    }
     let files: Vec<ExtensionFile> = built
         .iter()
         .map(|b| ExtensionFile {

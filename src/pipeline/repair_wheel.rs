@@ -44,10 +44,12 @@ struct Member {
 }
 
 fn read_members(path: &Path) -> Result<Vec<Member>, PipelineError> {
-    let zip_error = |source| PipelineError::Wheel(WheelError::Zip {
-        wheel: path.to_path_buf(),
-        source,
-    });
+    let zip_error = |source| {
+        PipelineError::Wheel(WheelError::Zip {
+            wheel: path.to_path_buf(),
+            source,
+        })
+    };
     let file = fs_err::File::open(path).map_err(|source| PipelineError::Read {
         path: path.to_path_buf(),
         source,
@@ -60,10 +62,12 @@ fn read_members(path: &Path) -> Result<Vec<Member>, PipelineError> {
             continue;
         }
         let mut contents = Vec::new();
-        entry.read_to_end(&mut contents).map_err(|source| PipelineError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        entry
+            .read_to_end(&mut contents)
+            .map_err(|source| PipelineError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         members.push(Member {
             name: entry.name().to_string(),
             executable: entry.unix_mode().is_some_and(|m| m & 0o111 != 0),
@@ -74,16 +78,27 @@ fn read_members(path: &Path) -> Result<Vec<Member>, PipelineError> {
 }
 
 /// Repairs one wheel into `options.out_dir`.
-pub fn repair_wheel(path: &Path, options: &RepairWheelOptions) -> Result<RepairedWheel, PipelineError> {
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+pub fn repair_wheel(
+    path: &Path,
+    options: &RepairWheelOptions,
+) -> Result<RepairedWheel, PipelineError> {
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     let mut filename: WheelFilename = file_name.parse().map_err(WheelError::from)?;
     wheel::verify_wheel(path)?;
     let members = read_members(path)?;
     let dist_info = filename.dist_info_dir();
-    let scratch = tempfile::Builder::new().prefix("cffi-wheel-repair-").tempdir()?;
+    let scratch = tempfile::Builder::new()
+        .prefix("cffi-wheel-repair-")
+        .tempdir()?;
     let unpacked = scratch.path().join("unpacked");
     let mut extensions = Vec::new();
-    for member in members.iter().filter(|m| !m.name.starts_with(&format!("{dist_info}/"))) {
+    for member in members
+        .iter()
+        .filter(|m| !m.name.starts_with(&format!("{dist_info}/")))
+    {
         if member.contents.starts_with(b"\x7fELF") {
             let on_disk = unpacked.join(&member.name);
             if let Some(parent) = on_disk.parent() {
@@ -119,8 +134,13 @@ pub fn repair_wheel(path: &Path, options: &RepairWheelOptions) -> Result<Repaire
     for member in members {
         if let Some(rel) = member.name.strip_prefix(&format!("{dist_info}/")) {
             match rel {
-                "METADATA" => metadata = Some(String::from_utf8_lossy(&member.contents).into_owned()),
-                "WHEEL" => purelib = String::from_utf8_lossy(&member.contents).contains("Root-Is-Purelib: true"),
+                "METADATA" => {
+                    metadata = Some(String::from_utf8_lossy(&member.contents).into_owned())
+                }
+                "WHEEL" => {
+                    purelib =
+                        String::from_utf8_lossy(&member.contents).contains("Root-Is-Purelib: true")
+                }
                 "RECORD" => {}
                 _ => extras.push(WheelEntry {
                     path: rel.to_string(),
@@ -128,7 +148,11 @@ pub fn repair_wheel(path: &Path, options: &RepairWheelOptions) -> Result<Repaire
                     executable: member.executable,
                 }),
             }
-        } else if !repaired.files.iter().any(|(archive, _)| *archive == member.name) {
+        } else if !repaired
+            .files
+            .iter()
+            .any(|(archive, _)| *archive == member.name)
+        {
             entries.push(WheelEntry {
                 path: member.name,
                 contents: member.contents,
@@ -149,9 +173,8 @@ pub fn repair_wheel(path: &Path, options: &RepairWheelOptions) -> Result<Repaire
         tags: filename.tags(),
         build: filename.build.clone(),
     };
-    let metadata = metadata.ok_or_else(|| WheelError::MissingMember {
-        wheel: path.to_path_buf(),
-        member: format!("{dist_info}/METADATA"),
+    let metadata = metadata.ok_or_else(|| {
+        PipelineError::Metadata(format!("{} has no {dist_info}/METADATA", path.display()))
     })?;
     let written = wheel::write_wheel_with_metadata_text(
         &options.out_dir,

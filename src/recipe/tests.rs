@@ -75,7 +75,7 @@ fn an_invalid_version_points_at_the_value() {
 #[test]
 fn a_wrong_type_is_located() {
     let text = GOOD.replace("libraries: [m]", "libraries: {a: b}");
-    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:10:17 (width 1): wrong type: map, expected a sequence | help: lists are written `[a, b]` or as `- a` lines; text as plain or quoted scalars");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:10:17 (width 1): wrong type: expected a list, found a mapping | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
 }
 
 #[test]

@@ -119,15 +119,51 @@ fn explain_serde_message(message: &str) -> (String, Option<String>) {
         return (format!("missing key `{field}`"), Some(help));
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "something else"));
+        let expected = match expected {
+            "a sequence" => "a list",
+            "a map" | "struct" => "a mapping",
+            other => other,
+        };
         return (
-            format!("wrong type: {rest}"),
+            format!(
+                "wrong type: expected {expected}, found {}",
+                describe_found(found)
+            ),
             Some(
-                "lists are written `[a, b]` or as `- a` lines; text as plain or quoted scalars"
+                "lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines"
                     .into(),
             ),
         );
     }
     (message.to_string(), None)
+}
+
+/// serde's description of a value, in YAML's terms. marked-yaml keeps every scalar as text,
+/// so the scalar's own spelling tells what the user wrote.
+fn describe_found(found: &str) -> String {
+    let Some(text) = found
+        .strip_prefix("string \"")
+        .and_then(|rest| rest.strip_suffix('"'))
+    else {
+        return match found {
+            "map" => "a mapping".to_string(),
+            "sequence" => "a list".to_string(),
+            other => other.to_string(),
+        };
+    };
+    let kind = if text.parse::<i64>().is_ok() {
+        "an integer"
+    } else if text.parse::<f64>().is_ok() {
+        "a number"
+    } else if matches!(text, "true" | "false" | "yes" | "no") {
+        "a boolean"
+    } else {
+        "a single value"
+    };
+    format!("{kind} `{text}`")
 }
 
 fn closest<'a>(field: &str, expected: &[&'a str]) -> Option<&'a str> {

@@ -74,6 +74,12 @@ pub enum RepairError {
         /// The first version no policy allows.
         need: String,
     },
+    /// A wheel given to `repair` has no ELF files.
+    #[error("{wheel} contains no ELF extension module or library; there is nothing to repair")]
+    NoExtensions {
+        /// The wheel.
+        wheel: PathBuf,
+    },
     /// Symbols nothing provides.
     #[error("{0}")]
     Unresolved(Unresolved),

@@ -44,7 +44,15 @@ pub fn write_wheel(
         text: metadata.render()?,
         license_files: &metadata.license_files,
     };
-    write_archive(out_dir, filename, &metadata, info, entries, dist_info_extra, source_date_epoch)
+    write_archive(
+        out_dir,
+        filename,
+        &metadata,
+        info,
+        entries,
+        dist_info_extra,
+        source_date_epoch,
+    )
 }
 
 /// Like [`write_wheel`], with METADATA given as text (a wheel being re-packed, such as one
@@ -63,7 +71,15 @@ pub fn write_wheel_with_metadata_text(
         text: metadata_text,
         license_files: &[],
     };
-    write_archive(out_dir, filename, &metadata, info, entries, dist_info_extra, source_date_epoch)
+    write_archive(
+        out_dir,
+        filename,
+        &metadata,
+        info,
+        entries,
+        dist_info_extra,
+        source_date_epoch,
+    )
 }
 
 /// METADATA as it will be written, and the license files it names.
