@@ -221,6 +221,12 @@ pub fn compile_sources(
     }
     fs_err::create_dir_all(out)?;
     let mut build = module_build(toolchain, module, maps, out);
+    if toolchain.is_elf() {
+        // A vendored library's functions stay inside the extension: nothing from the process
+        // (libm's `gamma`, another extension's copy) interposes on them, and they clash with
+        // nothing. Only the generated module's init function needs to be exported.
+        build.flag("-fvisibility=hidden");
+    }
     build.files(&module.sources);
     run_compile(&mut build, module)
 }

@@ -118,3 +118,76 @@ fn an_inline_cdef_remembers_where_it_starts() {
     assert_eq!((origin.line, origin.column), (8, 7));
     assert_eq!(origin.file, Path::new("/project/cffi-wheel.yaml"));
 }
+
+const WITH_OPTIONS: &str = "\
+package: {name: demo, version: '1.0'}
+options:
+  system_lib: false
+  flavour: fast
+modules:
+  - name: demo._demo
+    cdef: 'int f(int);'
+    libraries: [bundled]
+    overrides:
+      - when: system_lib
+        libraries: [system]
+        link: shared
+      - when: flavour=small
+        define_macros: {SMALL: null}
+      - when: '!system_lib'
+        extra_compile_args: [-DVENDORED]
+";
+
+fn configured(options: &[(&str, &str)]) -> Result<crate::recipe::Recipe, RecipeError> {
+    let config = crate::recipe::BuildConfig {
+        options: options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    crate::recipe::parse_with(Path::new("/project/cffi-wheel.yaml"), WITH_OPTIONS, &config)
+}
+
+#[test]
+fn overrides_apply_only_when_their_condition_holds() {
+    let default = configured(&[]).expect("default");
+    let module = &default.modules[0];
+    assert_eq!(module.libraries, ["bundled"]);
+    assert_eq!(module.extra_compile_args, ["-DVENDORED"]);
+    assert!(module.define_macros.is_empty());
+
+    let system = configured(&[("system_lib", "true"), ("flavour", "small")]).expect("system");
+    let module = &system.modules[0];
+    assert_eq!(module.libraries, ["system"]);
+    assert_eq!(module.link, crate::recipe::LinkMode::Shared);
+    assert!(module.extra_compile_args.is_empty());
+    assert_eq!(module.define_macros, [("SMALL".to_string(), None)]);
+}
+
+#[test]
+fn an_undeclared_config_option_is_an_error() {
+    let err = configured(&[("nope", "1")]).expect_err("unknown option");
+    assert_eq!(
+        err.to_string(),
+        "--config nope: the recipe declares no option `nope` (declared: flavour, system_lib)"
+    );
+}
+
+#[test]
+fn an_unknown_option_in_when_is_located() {
+    let text = WITH_OPTIONS.replace("when: flavour=small", "when: flavor=small");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:13:15 (width 12): unknown option `flavor` in `when` | help: declare it under `options:`; known: arch, flavour, platform, system_lib");
+}
+
+#[test]
+fn platform_conditions_select_overrides() {
+    let text = "package: {name: demo, version: '1.0'}\nmodules:\n  - name: m\n    cdef: 'int f(int);'\n    overrides:\n      - when: platform=windows\n        libraries: [ws2_32]\n      - when: platform=linux\n        libraries: [rt]\n";
+    let config = crate::recipe::BuildConfig {
+        platform: "linux".into(),
+        ..Default::default()
+    };
+    let recipe =
+        crate::recipe::parse_with(Path::new("/p/cffi-wheel.yaml"), text, &config).expect("recipe");
+    assert_eq!(recipe.modules[0].libraries, ["rt"]);
+}
