@@ -14,4 +14,5 @@ pub mod recipe;
 pub mod repair;
 pub mod tags;
 pub mod toolchain;
+pub mod verify;
 pub mod wheel;

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::interpreter::{self, Interpreter};
 use crate::pipeline::{self, BuildOptions};
 use crate::plan::{self, Selection};
-use crate::{env_vars, recipe};
+use crate::{env_vars, recipe, verify};
 
 pub use render::CliError;
 
@@ -40,6 +40,9 @@ enum Command {
     ListInterpreters(ListArgs),
     /// Repair wheels built elsewhere: manylinux tag, bundled libraries, $ORIGIN RUNPATHs.
     Repair(RepairArgs),
+    /// Build, then install each wheel into a fresh venv of every interpreter its tags claim
+    /// and run the recipe's `test.command` there.
+    Test(BuildArgs),
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +155,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan_command(args),
         Command::ListInterpreters(args) => list_interpreters(args),
         Command::Repair(args) => repair(args),
+        Command::Test(args) => test(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -288,6 +292,69 @@ fn plan_command(args: PlanArgs) -> Result<(), CliError> {
 }
 
 fn build(args: BuildArgs) -> Result<(), CliError> {
+    let json = args.select.json;
+    let (_, report) = build_report(args)?;
+    if json {
+        return print_json(&report);
+    }
+    for built in &report.wheels {
+        println!("{}", built.wheel.path.display());
+    }
+    Ok(())
+}
+
+fn test(args: BuildArgs) -> Result<(), CliError> {
+    let json = args.select.json;
+    let build_dir = args.build_dir.clone();
+    let (recipe, report) = build_report(args)?;
+    let wheels: Vec<verify::WheelUnderTest> = report
+        .wheels
+        .iter()
+        .map(|built| verify::WheelUnderTest {
+            wheel: built.wheel.path.clone(),
+            interpreters: report
+                .plan
+                .targets
+                .iter()
+                .find(|t| t.id == built.target)
+                .map(|t| t.interpreters.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let modules: Vec<String> = recipe.modules.iter().map(|m| m.name.clone()).collect();
+    let command = recipe
+        .test
+        .command
+        .clone()
+        .unwrap_or_else(|| verify::default_command(&modules));
+    let work_dir = build_dir
+        .unwrap_or_else(|| recipe.root.join("build").join("cffi-wheel"))
+        .join("test");
+    let results = verify::run_tests(&wheels, &recipe.test, &command, &recipe.root, &work_dir)
+        .map_err(|e| CliError::Other(format!("running tests: {e}")))?;
+    if json {
+        print_json(&results)?;
+    } else {
+        print!("{}", verify::render_table(&results));
+    }
+    for failed in results.results.iter().filter(|r| !r.passed) {
+        eprintln!(
+            "--- {} on {} {} failed at {}:\n{}",
+            failed.wheel,
+            failed.interpreter,
+            failed.version,
+            failed.failed_step.as_deref().unwrap_or("?"),
+            failed.output
+        );
+    }
+    if results.passed() {
+        Ok(())
+    } else {
+        Err(CliError::TestsFailed)
+    }
+}
+
+fn build_report(args: BuildArgs) -> Result<(recipe::Recipe, pipeline::BuildReport), CliError> {
     let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
     let source_date_epoch = env_vars::source_date_epoch().map_err(|raw| {
         CliError::Usage(format!(
@@ -312,13 +379,7 @@ fn build(args: BuildArgs) -> Result<(), CliError> {
     };
     let report = pipeline::build(&recipe, &plan, &interpreters, &options)
         .map_err(|err| render::locate_cdef_error(&recipe, err))?;
-    if args.select.json {
-        return print_json(&report);
-    }
-    for built in &report.wheels {
-        println!("{}", built.wheel.path.display());
-    }
-    Ok(())
+    Ok((recipe, report))
 }
 
 fn repair(args: RepairArgs) -> Result<(), CliError> {

@@ -26,6 +26,9 @@ pub enum CliError {
     /// An interpreter given with -i is unusable.
     #[error("interpreter {0} is unusable")]
     Interpreter(PathBuf, #[source] InterpreterError),
+    /// `cffi-wheel test` ran and something failed (the table says what).
+    #[error("some tests failed")]
+    TestsFailed,
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
