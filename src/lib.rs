@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod recipe;
 pub mod repair;
+pub mod sdist;
 pub mod tags;
 pub mod toolchain;
 pub mod verify;

@@ -43,6 +43,21 @@ enum Command {
     /// Build, then install each wheel into a fresh venv of every interpreter its tags claim
     /// and run the recipe's `test.command` there.
     Test(BuildArgs),
+    /// Write a source distribution (PEP 625 `name-version.tar.gz`) with every file the recipe uses.
+    Sdist(SdistArgs),
+}
+
+#[derive(Debug, Args)]
+struct SdistArgs {
+    /// Project directory holding cffi-wheel.yaml, or a recipe file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output directory [default: PATH/dist].
+    #[arg(short, long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +171,7 @@ pub fn main() -> ExitCode {
         Command::ListInterpreters(args) => list_interpreters(args),
         Command::Repair(args) => repair(args),
         Command::Test(args) => test(args),
+        Command::Sdist(args) => sdist(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -401,6 +417,19 @@ fn repair(args: RepairArgs) -> Result<(), CliError> {
     for result in &repaired {
         println!("{}", result.wheel.path.display());
     }
+    Ok(())
+}
+
+fn sdist(args: SdistArgs) -> Result<(), CliError> {
+    let recipe = recipe::load(&args.path)?;
+    let metadata = pipeline::core_metadata(&recipe)?;
+    let out_dir = args.out_dir.unwrap_or_else(|| recipe.root.join("dist"));
+    let written = crate::sdist::write_sdist(&recipe, &metadata, &out_dir, source_date_epoch()?)
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    if args.json {
+        return print_json(&written);
+    }
+    println!("{}", written.path.display());
     Ok(())
 }
 

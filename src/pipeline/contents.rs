@@ -17,7 +17,7 @@ pub(super) fn read(path: &Path) -> Result<Vec<u8>, PipelineError> {
 }
 
 /// METADATA from the recipe; cffi is added as the runtime the generated code needs.
-pub(super) fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
+pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
     let package = &recipe.package;
     let cffi = format!("cffi>={MIN_CFFI_RUNTIME}; platform_python_implementation != 'PyPy'");
     let cffi = pep508_rs::Requirement::from_str(&cffi)

@@ -22,6 +22,7 @@ use crate::tags::WheelFilename;
 use crate::toolchain::Toolchain;
 use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError, WheelInfo, WrittenWheel};
 
+pub use contents::core_metadata;
 pub use repair_wheel::{RepairWheelOptions, RepairedWheel, repair_wheel};
 
 /// Settings of one build that do not come from the recipe.

@@ -6,6 +6,7 @@
 mod config;
 mod error;
 pub mod raw;
+mod sdist;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,11 @@ pub struct Recipe {
     pub build: BuildSettings,
     /// Test settings.
     pub test: TestSettings,
+    /// Files for the sdist: globs (relative to the root) of every file the recipe can use,
+    /// under any option (all overrides, not only the selected ones), plus `sdist.include`.
+    pub sdist_include: Vec<String>,
+    /// `sdist.exclude` globs.
+    pub sdist_exclude: Vec<String>,
 }
 
 /// Checked distribution metadata.
@@ -283,8 +289,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Recipe, RecipeError> {
 pub fn parse_with(file: &Path, text: &str, config: &BuildConfig) -> Result<Recipe, RecipeError> {
     let locator = Locator::new(file.to_path_buf(), text.to_string());
     let mut raw = validate::deserialize(&locator, text)?;
+    let (sdist_include, sdist_exclude) = sdist::patterns(&raw);
     config::apply(&locator, &mut raw, config)?;
-    validate::validate(&locator, raw)
+    let mut recipe = validate::validate(&locator, raw)?;
+    recipe.sdist_include = sdist_include;
+    recipe.sdist_exclude = sdist_exclude;
+    Ok(recipe)
 }
 
 fn serialize_display_list<S: serde::Serializer, T: std::fmt::Display>(

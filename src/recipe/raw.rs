@@ -31,6 +31,21 @@ pub struct RawRecipe {
     /// Named build options and their defaults (`--config NAME=VALUE` sets them).
     #[serde(default)]
     pub options: BTreeMap<String, SStr>,
+    /// What goes into the sdist besides the files the recipe references.
+    #[serde(default)]
+    pub sdist: Option<RawSdist>,
+}
+
+/// `sdist:`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSdist {
+    /// Extra globs to include (relative to the project root).
+    #[serde(default)]
+    pub include: Vec<SStr>,
+    /// Globs to leave out.
+    #[serde(default)]
+    pub exclude: Vec<SStr>,
 }
 
 /// `package:`: core metadata.

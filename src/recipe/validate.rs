@@ -223,6 +223,8 @@ pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, Reci
         modules,
         build,
         test,
+        sdist_include: Vec::new(),
+        sdist_exclude: Vec::new(),
     })
 }
 
