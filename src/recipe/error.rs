@@ -138,6 +138,8 @@ fn token_width(text: &str, line: usize, column: usize) -> usize {
             }
         } else if matches!(c, ',' | ']' | '}' | '#')
             || (*c == ':' && rest.get(i + 1).is_none_or(|n| n.is_whitespace()))
+            // A TOML key: `name = value`.
+            || (*c == ' ' && rest.get(i + 1) == Some(&'='))
         {
             break;
         }
@@ -168,6 +170,11 @@ mod tests {
     #[test]
     fn token_width_covers_a_quoted_scalar_with_colons() {
         assert_eq!(token_width("x: \"a: b\"\n", 1, 4), 6);
+    }
+
+    #[test]
+    fn token_width_stops_at_a_toml_key() {
+        assert_eq!(token_width("include_dir = [\"csrc\"]\n", 1, 1), 11);
     }
 
     #[test]

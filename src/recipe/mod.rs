@@ -5,6 +5,7 @@
 
 mod config;
 mod error;
+mod pyproject;
 pub mod raw;
 mod sdist;
 mod validate;
@@ -248,10 +249,20 @@ pub struct TestSettings {
     pub command: Option<String>,
 }
 
-/// Finds the recipe for `path`: a recipe file, or a directory holding [`RECIPE_FILE`].
+/// Whether `file` is a pyproject.toml (recipe in `[tool.cffi-wheel]`).
+pub fn is_pyproject(file: &Path) -> bool {
+    file.file_name().is_some_and(|n| n == "pyproject.toml")
+}
+
+/// Finds the recipe for `path`: a recipe file, or a directory holding [`RECIPE_FILE`] or a
+/// `pyproject.toml` with a `[tool.cffi-wheel]` table.
 pub fn locate(path: &Path) -> Result<PathBuf, RecipeError> {
     let candidate = if path.is_dir() {
-        path.join(RECIPE_FILE)
+        let yaml = path.join(RECIPE_FILE);
+        let pyproject = path.join("pyproject.toml");
+        let toml_recipe = !yaml.is_file()
+            && fs_err::read_to_string(&pyproject).is_ok_and(|text| pyproject::has_recipe(&text));
+        if toml_recipe { pyproject } else { yaml }
     } else {
         path.to_path_buf()
     };

@@ -55,7 +55,10 @@ pub struct RawPackage {
     /// Distribution name (PEP 508).
     pub name: SStr,
     /// Version (PEP 440).
-    pub version: SStr,
+    pub version: Option<SStr>,
+    /// A file holding the version: a `.py` file's `__version__ = "..."`, or a file whose
+    /// whole content is the version (`[project] dynamic = ["version"]`).
+    pub version_file: Option<SStr>,
     /// One-line summary.
     pub summary: Option<SStr>,
     /// `Requires-Python` specifiers.

@@ -81,7 +81,7 @@ fn a_wrong_type_is_located() {
 #[test]
 fn a_missing_package_key_is_located() {
     let text = GOOD.replace("  version: 0.1.0\n", "");
-    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:2:3 (width 4): missing key `version` | help: add `version:` to this mapping (see docs/recipe.md)");
+    insta::assert_snapshot!(error_of(&text), @r#"/project/cffi-wheel.yaml:2:9 (width 9): the package has no `version` | help: add `version:` (or in pyproject.toml, `[project] version`, or `dynamic = ["version"]` with `[tool.cffi-wheel] version-file`)"#);
 }
 
 #[test]
@@ -190,4 +190,67 @@ fn platform_conditions_select_overrides() {
     let recipe =
         crate::recipe::parse_with(Path::new("/p/cffi-wheel.yaml"), text, &config).expect("recipe");
     assert_eq!(recipe.modules[0].libraries, ["rt"]);
+}
+
+const PYPROJECT: &str = r#"[project]
+name = "demo"
+version = "2.0"
+description = "Demo"
+readme = { file = "README.md", content-type = "text/markdown" }
+license = "MIT"
+
+[[tool.cffi-wheel.modules]]
+name = "demo._demo"
+cdef = "int f(int);"
+libraries = ["m"]
+"#;
+
+#[test]
+fn pyproject_project_table_is_the_metadata() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs_err::write(dir.path().join("README.md"), "# demo\n").expect("readme");
+    let file = dir.path().join("pyproject.toml");
+    let recipe = parse(&file, PYPROJECT).expect("pyproject recipe");
+    assert_eq!(recipe.package.name, "demo");
+    assert_eq!(recipe.package.version.to_string(), "2.0");
+    assert_eq!(recipe.package.summary.as_deref(), Some("Demo"));
+    assert_eq!(recipe.package.license.as_deref(), Some("MIT"));
+    assert_eq!(
+        recipe.package.readme.as_ref().map(|r| r.path.as_str()),
+        Some("README.md")
+    );
+    assert_eq!(recipe.modules[0].libraries, ["m"]);
+}
+
+#[test]
+fn pyproject_errors_point_into_pyproject_toml() {
+    let text = PYPROJECT
+        .replace("libraries = [\"m\"]", "libraris = [\"m\"]")
+        .replace(
+            "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
+            "",
+        );
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("unknown key");
+    let located = err.located().expect("located");
+    assert_eq!((located.line, located.column, located.width), (10, 1, 8));
+    assert_eq!(located.help.as_deref(), Some("did you mean `libraries`?"));
+}
+
+#[test]
+fn pyproject_scripts_are_refused_rather_than_dropped() {
+    let text = PYPROJECT
+        .replace(
+            "license = \"MIT\"\n",
+            "license = \"MIT\"\nscripts = { demo = \"demo:main\" }\n",
+        )
+        .replace(
+            "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
+            "",
+        );
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("scripts");
+    assert!(
+        err.to_string()
+            .contains("[project].scripts is not supported"),
+        "{err}"
+    );
 }

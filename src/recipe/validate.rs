@@ -14,9 +14,13 @@ use super::{
 
 /// Reads YAML into raw types; unknown keys, missing keys and wrong types become located errors.
 pub(super) fn deserialize(locator: &Locator, text: &str) -> Result<RawRecipe, RecipeError> {
-    let options = LoaderOptions::default().error_on_duplicate_keys(true);
-    let node = marked_yaml::parse_yaml_with_options(0, text, options)
-        .map_err(|e| load_error(locator, e))?;
+    let node = if super::is_pyproject(locator.file()) {
+        super::pyproject::to_node(locator, text)?
+    } else {
+        let options = LoaderOptions::default().error_on_duplicate_keys(true);
+        marked_yaml::parse_yaml_with_options(0, text, options)
+            .map_err(|e| load_error(locator, e))?
+    };
     marked_yaml::from_node(&node).map_err(|e| {
         let span = e.path().and_then(|path| {
             let unknown = match &*e {
@@ -265,14 +269,7 @@ impl Ctx<'_> {
                 help,
             )
         })?;
-        let version = pep440_rs::Version::from_str(&raw.version).map_err(|e| {
-            let help = "use a PEP 440 version such as `1.0.0`, `1.0.0b1` or `1.0.0.post1`";
-            self.err(
-                &raw.version,
-                format!("invalid version `{}`: {e}", *raw.version),
-                help,
-            )
-        })?;
+        let version = self.version(raw)?;
         let requires_python = raw
             .requires_python
             .as_ref()
@@ -337,6 +334,52 @@ impl Ctx<'_> {
             keywords: strings(&raw.keywords),
             classifiers: strings(&raw.classifiers),
         })
+    }
+
+    /// `version`, or the version read from `version_file`.
+    fn version(&self, raw: &RawPackage) -> Result<pep440_rs::Version, RecipeError> {
+        let (text, at) = match (&raw.version, &raw.version_file) {
+            (Some(version), None) => (version.as_str().to_string(), version),
+            (None, Some(file)) => (self.version_from_file(file)?, file),
+            (Some(_), Some(file)) => {
+                return Err(self.err(
+                    file,
+                    "both `version` and a version file are given".into(),
+                    "keep one of them",
+                ));
+            }
+            (None, None) => {
+                return Err(self.err(
+                    &raw.name,
+                    "the package has no `version`".into(),
+                    "add `version:` (or in pyproject.toml, `[project] version`, or `dynamic = [\"version\"]` with `[tool.cffi-wheel] version-file`)",
+                ));
+            }
+        };
+        pep440_rs::Version::from_str(text.trim()).map_err(|e| {
+            let help = "use a PEP 440 version such as `1.0.0`, `1.0.0b1` or `1.0.0.post1`";
+            self.err(at, format!("invalid version `{}`: {e}", text.trim()), help)
+        })
+    }
+
+    fn version_from_file(&self, file: &SStr) -> Result<String, RecipeError> {
+        let text = self.read(file)?;
+        if !file.ends_with(".py") {
+            return Ok(text.trim().to_string());
+        }
+        text.lines()
+            .filter_map(|line| line.trim().strip_prefix("__version__"))
+            .filter_map(|rest| rest.trim_start().strip_prefix('='))
+            .map(|value| value.trim().trim_matches(|c| c == '"' || c == '\''))
+            .next()
+            .map(str::to_string)
+            .ok_or_else(|| {
+                self.err(
+                    file,
+                    format!("`{}` has no `__version__ = \"...\"` line", **file),
+                    "add one, or point at a file holding only the version",
+                )
+            })
     }
 
     fn readme(&self, raw: &SStr) -> Result<Readme, RecipeError> {

@@ -1,0 +1,228 @@
+//! `pyproject.toml` as the recipe: `[project]` (PEP 621, PEP 639) is the metadata, and
+//! `[tool.cffi-wheel]` holds the recipe's other tables (`modules`, `packages`, `build`, …).
+//!
+//! The TOML is turned into the same marked node tree the YAML parser makes, with spans
+//! pointing into `pyproject.toml`, so one set of raw types, checks and located errors
+//! serves both files.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode, MarkedSequenceNode};
+use marked_yaml::{Marker, Node, Span};
+use toml::de::{DeTable, DeValue};
+
+use super::{Locator, RecipeError};
+
+/// `[project]` keys and the recipe's `package` keys they become.
+const PROJECT_KEYS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("version", "version"),
+    ("description", "summary"),
+    ("requires-python", "requires_python"),
+    ("dependencies", "dependencies"),
+    ("license", "license"),
+    ("license-files", "license_files"),
+    ("readme", "readme"),
+    ("authors", "authors"),
+    ("keywords", "keywords"),
+    ("classifiers", "classifiers"),
+    ("urls", "urls"),
+];
+
+/// `[project]` keys that are valid PEP 621 but not supported yet: an error, never silence.
+const UNSUPPORTED: &[&str] = &[
+    "scripts",
+    "gui-scripts",
+    "entry-points",
+    "optional-dependencies",
+    "maintainers",
+    "import-names",
+    "import-namespaces",
+];
+
+/// Converts byte offsets to line/column markers.
+struct Lines<'a> {
+    text: &'a str,
+}
+
+impl Lines<'_> {
+    fn marker(&self, offset: usize) -> Marker {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Marker::new(0, before.chars().count(), line, column)
+    }
+
+    fn span(&self, range: &Range<usize>) -> Span {
+        Span::new_with_marks(self.marker(range.start), self.marker(range.end))
+    }
+}
+
+/// Whether `text` has a `[tool.cffi-wheel]` table.
+pub fn has_recipe(text: &str) -> bool {
+    DeTable::parse(text)
+        .ok()
+        .and_then(|root| {
+            let tool = root.get_ref().get("tool")?;
+            match tool.get_ref() {
+                DeValue::Table(t) => t.get("cffi-wheel").map(|_| true),
+                _ => None,
+            }
+        })
+        .unwrap_or(false)
+}
+
+/// The recipe node tree of a pyproject.toml.
+pub fn to_node(locator: &Locator, text: &str) -> Result<Node, RecipeError> {
+    let lines = Lines { text };
+    let root = DeTable::parse(text).map_err(|e| {
+        let at = e.span().map(|r| lines.marker(r.start));
+        let (line, column) = at.map_or((1, 1), |m| (m.line(), m.column()));
+        locator.error_at(
+            line,
+            column,
+            format!("this is not valid TOML: {}", e.message()),
+            None,
+        )
+    })?;
+    let root_span = lines.span(&root.span());
+    let root = root.into_inner();
+    let tool_table = root.get("tool").and_then(|t| match t.get_ref() {
+        DeValue::Table(tool) => tool
+            .get("cffi-wheel")
+            .map(|c| (c.span(), c.get_ref().clone())),
+        _ => None,
+    });
+    let Some((recipe_range, DeValue::Table(recipe))) = tool_table else {
+        return Err(locator.error_at(
+            1,
+            1,
+            "pyproject.toml has no [tool.cffi-wheel] table",
+            Some("add [tool.cffi-wheel] with `modules` (see docs/recipe.md)".into()),
+        ));
+    };
+    let mut out = match convert(&lines, &DeValue::Table(recipe), recipe_range) {
+        Node::Mapping(map) => map,
+        _ => MarkedMappingNode::new_empty(root_span),
+    };
+    // `version-file` (for `dynamic = ["version"]`) belongs to the package.
+    let version_file = out
+        .keys()
+        .find(|k| k.as_str() == "version-file")
+        .cloned()
+        .and_then(|k| out.remove(&k).map(|v| (k, v)));
+    if let Some(project) = root.get("project") {
+        if out.keys().any(|k| k.as_str() == "package") {
+            let key = out
+                .keys()
+                .find(|k| k.as_str() == "package")
+                .map(|k| *k.span());
+            return Err(locator.error(
+                &key.unwrap_or(root_span),
+                "`package` is given twice: [project] and [tool.cffi-wheel].package",
+                Some("keep the metadata in [project]".into()),
+            ));
+        }
+        let mut package = project_to_package(locator, &lines, project.get_ref(), project.span())?;
+        if let (Some((key, value)), Node::Mapping(map)) = (version_file, &mut package) {
+            map.insert(MarkedScalarNode::new(*key.span(), "version_file"), value);
+        }
+        let key = MarkedScalarNode::new(lines.span(&project.span()), "package");
+        out.insert(key, package);
+    } else if let Some((key, _)) = version_file {
+        return Err(locator.error(key.span(), "`version-file` needs a [project] table", None));
+    }
+    Ok(Node::Mapping(out))
+}
+
+/// `[project]` → the recipe's `package` mapping, keys renamed.
+fn project_to_package(
+    locator: &Locator,
+    lines: &Lines<'_>,
+    project: &DeValue<'_>,
+    range: Range<usize>,
+) -> Result<Node, RecipeError> {
+    let DeValue::Table(table) = project else {
+        return Err(locator.error(&lines.span(&range), "[project] must be a table", None));
+    };
+    let mut package = MarkedMappingNode::new_empty(lines.span(&range));
+    for (key, value) in table.iter() {
+        let name = key.get_ref().as_ref();
+        let key_span = lines.span(&key.span());
+        if name == "dynamic" {
+            continue;
+        }
+        if UNSUPPORTED.contains(&name) {
+            return Err(locator.error(
+                &key_span,
+                format!("[project].{name} is not supported by cffi-wheel yet"),
+                Some("remove it, or build this project with another backend for now".into()),
+            ));
+        }
+        let Some((_, ours)) = PROJECT_KEYS.iter().find(|(pep, _)| *pep == name) else {
+            let known: Vec<&str> = PROJECT_KEYS
+                .iter()
+                .map(|(k, _)| *k)
+                .chain(["dynamic"])
+                .collect();
+            let help = match known.iter().max_by(|a, b| {
+                strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
+            }) {
+                Some(best) if strsim::jaro_winkler(name, best) > 0.8 => {
+                    format!("did you mean `{best}`?")
+                }
+                _ => format!("PEP 621 keys cffi-wheel reads: {}", known.join(", ")),
+            };
+            return Err(locator.error(
+                &key_span,
+                format!("unknown [project] key `{name}`"),
+                Some(help),
+            ));
+        };
+        let converted = match (name, value.get_ref()) {
+            // PEP 621 tables: readme = {file, content-type}, license = {text|file}.
+            ("readme", DeValue::Table(t)) => field(lines, t, "file", value.span()),
+            ("license", DeValue::Table(t)) => field(lines, t, "text", value.span()),
+            _ => convert(lines, value.get_ref(), value.span()),
+        };
+        package.insert(MarkedScalarNode::new(key_span, *ours), converted);
+    }
+    Ok(Node::Mapping(package))
+}
+
+/// One field of an inline table, as a scalar (`readme = {file = "README.md"}` → the path).
+fn field(lines: &Lines<'_>, table: &DeTable<'_>, name: &str, range: Range<usize>) -> Node {
+    match table.get(name) {
+        Some(value) => convert(lines, value.get_ref(), value.span()),
+        None => Node::Scalar(MarkedScalarNode::new(lines.span(&range), "")),
+    }
+}
+
+fn convert(lines: &Lines<'_>, value: &DeValue<'_>, range: Range<usize>) -> Node {
+    let span = lines.span(&range);
+    let scalar = |text: Cow<'_, str>| Node::Scalar(MarkedScalarNode::new(span, text));
+    match value {
+        DeValue::String(s) => scalar(Cow::Borrowed(s.as_ref())),
+        DeValue::Integer(i) => scalar(Cow::Owned(i.to_string())),
+        DeValue::Float(f) => scalar(Cow::Owned(f.to_string())),
+        DeValue::Boolean(b) => scalar(Cow::Owned(b.to_string())),
+        DeValue::Datetime(d) => scalar(Cow::Owned(d.to_string())),
+        DeValue::Array(items) => {
+            let mut seq: MarkedSequenceNode = items
+                .iter()
+                .map(|item| convert(lines, item.get_ref(), item.span()))
+                .collect();
+            *seq.span_mut() = span;
+            Node::Sequence(seq)
+        }
+        DeValue::Table(table) => {
+            let mut map = MarkedMappingNode::new_empty(span);
+            for (key, item) in table.iter() {
+                let key = MarkedScalarNode::new(lines.span(&key.span()), key.get_ref().as_ref());
+                map.insert(key, convert(lines, item.get_ref(), item.span()));
+            }
+            Node::Mapping(map)
+        }
+    }
+}
