@@ -45,6 +45,8 @@ enum Command {
     Test(BuildArgs),
     /// Write a source distribution (PEP 625 `name-version.tar.gz`) with every file the recipe uses.
     Sdist(SdistArgs),
+    /// Write `<dist>-<version>.dist-info/METADATA` (PEP 517 prepare_metadata_for_build_wheel).
+    Metadata(SdistArgs),
 }
 
 #[derive(Debug, Args)]
@@ -133,6 +135,13 @@ struct BuildArgs {
     /// Fail instead of bundling libraries that the manylinux policy does not allow.
     #[arg(long)]
     no_bundle: bool,
+    /// Generate the CPython C with this interpreter's cffi instead of the managed environment.
+    #[arg(long, value_name = "PYTHON")]
+    codegen_python: Option<PathBuf>,
+    /// Build for editable installs (PEP 660): extensions go next to the sources and the
+    /// wheel holds a .pth pointing at them.
+    #[arg(long)]
+    editable: bool,
     /// Platform tag: `auto` repairs to the most compatible manylinux tag; `linux` skips repair.
     #[arg(long, value_enum, default_value = "auto")]
     compatibility: Compatibility,
@@ -172,6 +181,7 @@ pub fn main() -> ExitCode {
         Command::Repair(args) => repair(args),
         Command::Test(args) => test(args),
         Command::Sdist(args) => sdist(args),
+        Command::Metadata(args) => metadata(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -389,6 +399,8 @@ fn build_report(args: BuildArgs) -> Result<(recipe::Recipe, pipeline::BuildRepor
         debug_info: args.debug_info.then_some(true),
         bundle: !args.no_bundle,
         repair: args.compatibility == Compatibility::Auto,
+        codegen_python: args.codegen_python,
+        editable: args.editable,
         prefix: args
             .prefix
             .or_else(|| env_vars::var_os(env_vars::CONDA_PREFIX).map(PathBuf::from)),
@@ -430,6 +442,17 @@ fn sdist(args: SdistArgs) -> Result<(), CliError> {
         return print_json(&written);
     }
     println!("{}", written.path.display());
+    Ok(())
+}
+
+fn metadata(args: SdistArgs) -> Result<(), CliError> {
+    let recipe = recipe::load(&args.path)?;
+    let out_dir = args.out_dir.unwrap_or_else(|| recipe.root.join("dist"));
+    let name = pipeline::write_metadata_dir(&recipe, &out_dir)?;
+    if args.json {
+        return print_json(&serde_json::json!({ "dist_info": name }));
+    }
+    println!("{name}");
     Ok(())
 }
 

@@ -99,6 +99,7 @@ struct Response {
 /// Emits `module`'s C with `python` (which has cffi) into `out_dir/<module>.c`.
 pub fn generate(
     python: &Path,
+    isolation: Isolation,
     flavour: &Flavour,
     module: &Module,
     out_dir: &Path,
@@ -112,7 +113,7 @@ pub fn generate(
         output: &output,
     })
     .map_err(std::io::Error::other)?;
-    let response = run_script(python, &request)?;
+    let response = run_script(python, &request, isolation, out_dir)?;
     let failed = |message: String| CodegenError::Failed {
         module: module.name.clone(),
         message,
@@ -142,14 +143,34 @@ pub fn generate(
     })
 }
 
-fn run_script(python: &Path, stdin: &[u8]) -> Result<Vec<u8>, CodegenError> {
+/// How the generating interpreter is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// `-I`: a managed environment or a target interpreter, where only its own site matters.
+    Isolated,
+    /// Without `-I`, from a neutral directory: an interpreter whose cffi comes through
+    /// `PYTHONPATH` (pip's isolated build environments inject it that way).
+    InheritPath,
+}
+
+fn run_script(
+    python: &Path,
+    stdin: &[u8],
+    isolation: Isolation,
+    cwd: &Path,
+) -> Result<Vec<u8>, CodegenError> {
     let spawn_error = |source| CodegenError::Spawn {
         python: python.to_path_buf(),
         source,
     };
     let mut command = Command::new(python);
+    match isolation {
+        Isolation::Isolated => command.args(["-I", "-B", "-c", CODEGEN_SCRIPT]),
+        Isolation::InheritPath => command
+            .args(["-s", "-B", "-c", CODEGEN_SCRIPT])
+            .current_dir(cwd),
+    };
     command
-        .args(["-I", "-B", "-c", CODEGEN_SCRIPT])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -85,7 +85,7 @@ pub(super) fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, Pipeline
             }
             let rel = entry
                 .path()
-                .strip_prefix(&recipe.root)
+                .strip_prefix(package_base(&recipe.root, package))
                 .unwrap_or(entry.path());
             let archive = rel
                 .components()
@@ -102,6 +102,14 @@ pub(super) fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, Pipeline
     Ok(entries)
 }
 
+/// The directory a package's archive paths are relative to: its parent, so that
+/// `packages: [src/fastmath]` (a src layout) installs as `fastmath/`.
+pub fn package_base(root: &Path, package: &str) -> std::path::PathBuf {
+    root.join(package)
+        .parent()
+        .map_or_else(|| root.to_path_buf(), Path::to_path_buf)
+}
+
 /// Files that an in-place build leaves in a package and that must not ship.
 fn is_build_product(path: &Path) -> bool {
     let name = path
@@ -113,4 +121,69 @@ fn is_build_product(path: &Path) -> bool {
         || [".pyc", ".pyo", ".so", ".pyd", ".dylib", ".o", ".obj"]
             .iter()
             .any(|ext| name.ends_with(ext))
+}
+
+/// PEP 660 editable install, the way `build_ext --inplace` + a `.pth` works: the built
+/// extensions (and bundled libraries) are copied next to the sources, and the returned
+/// `__editable__.<dist>.pth` entry puts the packages' parent directories on `sys.path`.
+pub(super) fn install_in_place(
+    recipe: &Recipe,
+    native_files: &[(String, std::path::PathBuf)],
+) -> Result<WheelEntry, PipelineError> {
+    let base_of = |archive_path: &str| {
+        let top = archive_path.split('/').next().unwrap_or_default();
+        recipe
+            .packages
+            .iter()
+            .find(|p| p.rsplit('/').next() == Some(top))
+            .map_or_else(|| recipe.root.clone(), |p| package_base(&recipe.root, p))
+    };
+    for (archive_path, file) in native_files {
+        let dest = base_of(archive_path).join(archive_path);
+        if let Some(parent) = dest.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::copy(file, &dest)?;
+        tracing::info!("editable: {}", dest.display());
+    }
+    let mut lines: Vec<String> = recipe
+        .packages
+        .iter()
+        .map(|p| package_base(&recipe.root, p).to_string_lossy().into_owned())
+        .collect();
+    if lines.is_empty() {
+        lines.push(recipe.root.to_string_lossy().into_owned());
+    }
+    lines.sort();
+    lines.dedup();
+    Ok(WheelEntry {
+        path: format!(
+            "__editable__.{}.pth",
+            crate::tags::escape_name(&recipe.package.name)
+        ),
+        contents: format!("{}\n", lines.join("\n")).into_bytes(),
+        executable: false,
+    })
+}
+
+/// PEP 517 `prepare_metadata_for_build_wheel`: writes `<dist>-<version>.dist-info/` with
+/// METADATA (and license files) into `out_dir`; returns the directory's name.
+pub fn write_metadata_dir(recipe: &Recipe, out_dir: &Path) -> Result<String, PipelineError> {
+    let metadata = core_metadata(recipe)?;
+    let name = format!(
+        "{}-{}.dist-info",
+        crate::tags::escape_name(&recipe.package.name),
+        recipe.package.version
+    );
+    let dir = out_dir.join(&name);
+    fs_err::create_dir_all(&dir)?;
+    fs_err::write(dir.join("METADATA"), metadata.render()?)?;
+    for extra in dist_info_extras(recipe)? {
+        let dest = dir.join(&extra.path);
+        if let Some(parent) = dest.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(dest, extra.contents)?;
+    }
+    Ok(name)
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::codegen::{self, CodegenError, GeneratedSource};
+use crate::codegen::{self, CodegenError, GeneratedSource, Isolation};
 use crate::compile::CompileError;
 use crate::interpreter::Interpreter;
 use crate::plan::{BuildPlan, Flavour, Target};
@@ -22,7 +22,7 @@ use crate::tags::WheelFilename;
 use crate::toolchain::Toolchain;
 use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError, WheelInfo, WrittenWheel};
 
-pub use contents::core_metadata;
+pub use contents::{core_metadata, write_metadata_dir};
 pub use repair_wheel::{RepairWheelOptions, RepairedWheel, repair_wheel};
 
 /// Settings of one build that do not come from the recipe.
@@ -46,6 +46,11 @@ pub struct BuildOptions {
     pub repair: bool,
     /// Install prefix of external libraries (`--prefix`, else `CONDA_PREFIX`).
     pub prefix: Option<PathBuf>,
+    /// Generate CPython C with this interpreter's cffi instead of the managed environment
+    /// (the PEP 517 backend passes the build environment's Python).
+    pub codegen_python: Option<PathBuf>,
+    /// PEP 660: put the extensions next to the sources and write an editable wheel.
+    pub editable: bool,
 }
 
 /// A wheel that was built and checked.
@@ -128,7 +133,14 @@ pub fn build(
     let python_files = contents::package_files(recipe)?;
     let extras = contents::dist_info_extras(recipe)?;
     let mut wheels = Vec::new();
-    for (target, native) in plan.targets.iter().zip(staged) {
+    for (target, mut native) in plan.targets.iter().zip(staged) {
+        let python_files = if options.editable {
+            let pth = contents::install_in_place(recipe, &native.files)?;
+            native.files.clear();
+            vec![pth]
+        } else {
+            python_files.clone()
+        };
         let written = write_target_wheel(
             recipe,
             target,
@@ -170,17 +182,25 @@ fn generate_all(
         {
             continue;
         }
-        let python = match &target.flavour {
-            Flavour::Managed { cffi } => {
-                codegen::ensure_managed_env(&options.cache_dir, cffi, interpreters, options.offline)
-                    .map_err(CodegenError::from)?
-                    .python
+        let (python, isolation) = match (&target.flavour, &options.codegen_python) {
+            (Flavour::Managed { .. }, Some(python)) => (python.clone(), Isolation::InheritPath),
+            (Flavour::Managed { cffi }, None) => {
+                let env = codegen::ensure_managed_env(
+                    &options.cache_dir,
+                    cffi,
+                    interpreters,
+                    options.offline,
+                )
+                .map_err(CodegenError::from)?;
+                (env.python, Isolation::Isolated)
             }
-            Flavour::Builtin { .. } => target.build_interpreter.path.clone(),
+            (Flavour::Builtin { .. }, _) => {
+                (target.build_interpreter.path.clone(), Isolation::Isolated)
+            }
         };
         let out = options.build_dir.join("gen").join(target.flavour.key());
         for module in &recipe.modules {
-            let source = codegen::generate(&python, &target.flavour, module, &out)?;
+            let source = codegen::generate(&python, isolation, &target.flavour, module, &out)?;
             generated.insert((target.flavour.clone(), module.name.clone()), source);
         }
     }
