@@ -84,7 +84,9 @@ pub fn ensure_managed_env(
         python: python.clone(),
         cffi_version: cffi.to_string(),
     };
-    if dir.join(STAMP).is_file() && python.exists() {
+    let stamp_matches = fs_err::read_to_string(dir.join(STAMP))
+        .is_ok_and(|text| text == requirements(cffi).join("\n"));
+    if stamp_matches && python.exists() {
         return Ok(env);
     }
     if offline {
@@ -125,6 +127,12 @@ pub fn ensure_managed_env(
         Err(_) if dir.join(STAMP).is_file() => Ok(env),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What the environment holds: the pinned cffi, and setuptools, whose `distutils` shim old
+/// build scripts (`script:` modules) import on Python 3.12+.
+fn requirements(cffi: &str) -> Vec<String> {
+    vec![format!("cffi=={cffi}"), "setuptools".to_string()]
 }
 
 /// Marks a complete environment.

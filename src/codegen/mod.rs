@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use managed::{ManagedEnv, ensure_managed_env};
 
 use crate::plan::Flavour;
-use crate::recipe::Module;
+use crate::recipe::{Module, ScriptRef};
 
 /// The embedded codegen script.
 const CODEGEN_SCRIPT: &str = include_str!("codegen.py");
@@ -62,6 +62,26 @@ pub enum CodegenError {
         /// Import error.
         message: String,
     },
+    /// A build script failed to run or to define its FFI.
+    #[error("build script {script} failed: {message}")]
+    Script {
+        /// The script.
+        script: String,
+        /// What happened (with the traceback).
+        message: String,
+    },
+    /// A build script is in ABI mode.
+    #[error(
+        "build script {script} is in ABI mode: {message}. cffi-wheel builds API-mode extension \
+         modules; generate the ABI-mode module with `ffibuilder.emit_python_code(\"pkg/_mod.py\")` \
+         and ship it in a package, or switch to API mode (`set_source(name, \"#include ...\")`)"
+    )]
+    AbiMode {
+        /// The script.
+        script: String,
+        /// What cffi-wheel found.
+        message: String,
+    },
     /// Anything else the script reported.
     #[error("code generation for `{module}` failed: {message}")]
     Failed {
@@ -78,16 +98,103 @@ pub enum CodegenError {
     Io(#[from] std::io::Error),
 }
 
-#[derive(Serialize)]
-struct Request<'a> {
-    module: &'a str,
-    cdef: &'a str,
-    source: &'a str,
-    output: &'a Path,
+/// What a build script's `set_source` said, read by running the script.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ScriptDescription {
+    /// `set_source`'s module name (before `ext_package`).
+    pub module: String,
+    /// The C source text.
+    pub source: String,
+    /// `source_extension=".cpp"` (or `language="c++"`).
+    pub cplusplus: bool,
+    /// The keyword arguments cffi-wheel honours.
+    pub settings: ScriptSettings,
+    /// Keyword arguments it does not (reported as a warning).
+    pub ignored: Vec<String>,
+    /// The cdef text (all `cdef()` calls), for `import`.
+    pub cdef: String,
+}
+
+/// `set_source` keyword arguments, as setuptools' Extension takes them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ScriptSettings {
+    /// `sources`.
+    pub sources: Vec<String>,
+    /// `include_dirs`.
+    pub include_dirs: Vec<String>,
+    /// `libraries`.
+    pub libraries: Vec<String>,
+    /// `library_dirs`.
+    pub library_dirs: Vec<String>,
+    /// `define_macros`.
+    pub define_macros: Vec<(String, Option<String>)>,
+    /// `undef_macros`.
+    pub undef_macros: Vec<String>,
+    /// `extra_compile_args`.
+    pub extra_compile_args: Vec<String>,
+    /// `extra_link_args`.
+    pub extra_link_args: Vec<String>,
+    /// `extra_objects`.
+    pub extra_objects: Vec<String>,
+}
+
+/// Runs `script` (cwd = `root`) and reads its FFI object's `set_source` arguments.
+pub fn describe_script(
+    python: &Path,
+    isolation: Isolation,
+    root: &Path,
+    script: &ScriptRef,
+) -> Result<ScriptDescription, CodegenError> {
+    let request = serde_json::json!({
+        "mode": "describe_script",
+        "script": script.path,
+        "attribute": script.attribute,
+        "root": root,
+    });
+    let bytes = serde_json::to_vec(&request).map_err(std::io::Error::other)?;
+    let response = run_script(python, &bytes, isolation, root)?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&response).map_err(|e| CodegenError::Script {
+            script: script.path.clone(),
+            message: format!("unreadable output ({e})"),
+        })?;
+    if value.get("ok") == Some(&serde_json::Value::Bool(true)) {
+        return serde_json::from_value(value).map_err(|e| CodegenError::Script {
+            script: script.path.clone(),
+            message: format!("unreadable description ({e})"),
+        });
+    }
+    let parsed: Response = serde_json::from_value(value).map_err(|e| CodegenError::Script {
+        script: script.path.clone(),
+        message: format!("unreadable output ({e})"),
+    })?;
+    Err(script_failure(python, script, parsed))
+}
+
+fn script_failure(python: &Path, script: &ScriptRef, parsed: Response) -> CodegenError {
+    let message = parsed.message.unwrap_or_default();
+    match parsed.kind.as_deref() {
+        Some("abi_mode") => CodegenError::AbiMode {
+            script: script.path.clone(),
+            message,
+        },
+        Some("no_cffi") => CodegenError::NoCffi {
+            python: python.to_path_buf(),
+            message,
+        },
+        _ => CodegenError::Script {
+            script: script.path.clone(),
+            message: match parsed.traceback {
+                Some(tb) => format!("{message}\n{tb}"),
+                None => message,
+            },
+        },
+    }
 }
 
 #[derive(Deserialize)]
 struct Response {
+    traceback: Option<String>,
     ok: bool,
     kind: Option<String>,
     message: Option<String>,
@@ -102,17 +209,28 @@ pub fn generate(
     isolation: Isolation,
     flavour: &Flavour,
     module: &Module,
+    root: &Path,
     out_dir: &Path,
 ) -> Result<GeneratedSource, CodegenError> {
     fs_err::create_dir_all(out_dir)?;
     let output = out_dir.join(format!("{}.c", module.name));
-    let request = serde_json::to_vec(&Request {
-        module: &module.name,
-        cdef: &module.cdef,
-        source: &module.source,
-        output: &output,
-    })
-    .map_err(std::io::Error::other)?;
+    let request = match &module.script {
+        Some(script) => serde_json::json!({
+            "mode": "emit_script",
+            "script": script.path,
+            "attribute": script.attribute,
+            "root": root,
+            "output": output,
+        }),
+        None => serde_json::json!({
+            "mode": "module",
+            "module": module.name,
+            "cdef": module.cdef,
+            "source": module.source,
+            "output": output,
+        }),
+    };
+    let request = serde_json::to_vec(&request).map_err(std::io::Error::other)?;
     let response = run_script(python, &request, isolation, out_dir)?;
     let failed = |message: String| CodegenError::Failed {
         module: module.name.clone(),
@@ -120,6 +238,11 @@ pub fn generate(
     };
     let parsed: Response = serde_json::from_slice(&response)
         .map_err(|e| failed(format!("unreadable codegen output ({e})")))?;
+    if !parsed.ok
+        && let Some(script) = &module.script
+    {
+        return Err(script_failure(python, script, parsed));
+    }
     if !parsed.ok {
         let message = parsed.message.unwrap_or_default();
         return Err(match parsed.kind.as_deref() {

@@ -121,6 +121,7 @@ pub fn build(
         recipe.build.opt_level,
         options.debug_info.unwrap_or(recipe.build.debug_info),
     );
+    let recipe = &resolve_scripts(recipe, interpreters, options)?;
     let recipe = &native::prepare(recipe, &toolchain, options)?;
     let generated = generate_all(recipe, plan, interpreters, options)?;
     let mut extensions = native::compile_all(recipe, plan, &generated, &toolchain, options)?;
@@ -167,6 +168,95 @@ pub fn build(
     })
 }
 
+/// Runs each `script:` module's build script and takes its name, source and `set_source`
+/// arguments; the recipe's own keys for that module are added after the script's.
+pub fn resolve_scripts(
+    recipe: &Recipe,
+    interpreters: &[Interpreter],
+    options: &BuildOptions,
+) -> Result<Recipe, PipelineError> {
+    let mut resolved = recipe.clone();
+    for module in &mut resolved.modules {
+        let Some(script) = module.script.clone() else {
+            continue;
+        };
+        let (python, isolation) =
+            managed_python(crate::plan::CODEGEN_CFFI_VERSION, interpreters, options)?;
+        let desc = codegen::describe_script(&python, isolation, &recipe.root, &script)?;
+        if !desc.ignored.is_empty() {
+            tracing::warn!(
+                "{}: set_source arguments not used by cffi-wheel: {}",
+                script.path,
+                desc.ignored.join(", ")
+            );
+        }
+        if module.name.is_empty() {
+            module.name = match &script.ext_package {
+                Some(package) => format!("{package}.{}", desc.module),
+                None => desc.module.clone(),
+            };
+        }
+        apply_script_settings(module, &recipe.root, desc);
+        tracing::info!(
+            "{}: module {} from {}",
+            script.path,
+            module.name,
+            script.attribute
+        );
+    }
+    Ok(resolved)
+}
+
+fn apply_script_settings(
+    module: &mut crate::recipe::Module,
+    root: &std::path::Path,
+    desc: codegen::ScriptDescription,
+) {
+    let path = |p: String| root.join(p);
+    let settings = desc.settings;
+    module.source = desc.source;
+    module.cdef = desc.cdef;
+    if desc.cplusplus {
+        module.language = crate::recipe::Language::Cxx;
+    }
+    let prepend = |ours: &mut Vec<PathBuf>, theirs: Vec<String>| {
+        let mut all: Vec<PathBuf> = theirs.into_iter().map(path).collect();
+        all.append(ours);
+        *ours = all;
+    };
+    prepend(&mut module.sources, settings.sources);
+    prepend(&mut module.include_dirs, settings.include_dirs);
+    prepend(&mut module.library_dirs, settings.library_dirs);
+    prepend(&mut module.extra_objects, settings.extra_objects);
+    let mut libraries = settings.libraries;
+    libraries.append(&mut module.libraries);
+    module.libraries = libraries;
+    let mut macros = settings.define_macros;
+    macros.append(&mut module.define_macros);
+    module.define_macros = macros;
+    module.undef_macros.extend(settings.undef_macros);
+    let mut args = settings.extra_compile_args;
+    args.append(&mut module.extra_compile_args);
+    module.extra_compile_args = args;
+    let mut args = settings.extra_link_args;
+    args.append(&mut module.extra_link_args);
+    module.extra_link_args = args;
+}
+
+/// The Python that generates CPython C: `--codegen-python`, else the managed environment.
+fn managed_python(
+    cffi: &str,
+    interpreters: &[Interpreter],
+    options: &BuildOptions,
+) -> Result<(PathBuf, Isolation), PipelineError> {
+    if let Some(python) = &options.codegen_python {
+        return Ok((python.clone(), Isolation::InheritPath));
+    }
+    let env = codegen::ensure_managed_env(&options.cache_dir, cffi, interpreters, options.offline)
+        .map_err(CodegenError::from)?;
+    Ok((env.python, Isolation::Isolated))
+}
+
 /// Runs codegen once per (flavour, module).
 fn generate_all(
     recipe: &Recipe,
@@ -200,7 +290,14 @@ fn generate_all(
         };
         let out = options.build_dir.join("gen").join(target.flavour.key());
         for module in &recipe.modules {
-            let source = codegen::generate(&python, isolation, &target.flavour, module, &out)?;
+            let source = codegen::generate(
+                &python,
+                isolation,
+                &target.flavour,
+                module,
+                &recipe.root,
+                &out,
+            )?;
             generated.insert((target.flavour.clone(), module.name.clone()), source);
         }
     }

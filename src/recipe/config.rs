@@ -176,6 +176,8 @@ fn merge(base: &mut RawModule, over: RawModule) {
         };
     }
     take!(
+        script,
+        ext_package,
         cdef,
         cdef_files,
         source,

@@ -146,11 +146,25 @@ pub struct PrebuildStep {
     pub include_dirs: Vec<String>,
 }
 
+/// An existing cffi build script and the FFI object in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptRef {
+    /// The script, relative to the project root (`/`-separated).
+    pub path: String,
+    /// The attribute holding the FFI builder (`ffibuilder`).
+    pub attribute: String,
+    /// setup.py's `ext_package`, prefixed to the script's module name.
+    pub ext_package: Option<String>,
+}
+
 /// A checked extension module.
 #[derive(Debug, Clone, Serialize)]
 pub struct Module {
-    /// Dotted module name, e.g. `fastmath._fastmath`.
+    /// Dotted module name, e.g. `fastmath._fastmath`. For a `script` module without a
+    /// `name`, empty until the script has been run (the pipeline's first step).
     pub name: String,
+    /// An existing build script that defines this module (cdef and set_source come from it).
+    pub script: Option<ScriptRef>,
     /// The cdef text (concatenated from `cdef_files` when given).
     pub cdef: String,
     /// Where the cdef's first line is, so cffi's cdef errors can point into the recipe.

@@ -106,6 +106,11 @@ pub struct RawModule {
     pub name: Option<SStr>,
     /// In an override: the condition (`option`, `option=value`, `!option`, `platform=linux`).
     pub when: Option<SStr>,
+    /// An existing cffi build script, `path/build.py:ffibuilder`, run as-is.
+    pub script: Option<SStr>,
+    /// With `script`: the package that completes the script's module name (setup.py's
+    /// `ext_package`).
+    pub ext_package: Option<SStr>,
     /// Inline cdef.
     pub cdef: Option<SStr>,
     /// Files whose contents form the cdef, in order.

@@ -71,6 +71,19 @@ fn module_patterns(module: &RawModule, push: &mut impl FnMut(&str)) {
     if let Some(file) = &module.source_file {
         push(file);
     }
+    if let Some(script) = &module.script {
+        // The script itself, and what it reads: everything beside it (cdef headers, C
+        // preludes) is what real build scripts open.
+        let path = script
+            .as_str()
+            .rsplit_once(':')
+            .map_or(script.as_str(), |(p, _)| p);
+        push(path);
+        match path.rsplit_once('/') {
+            Some((dir, _)) => push(&format!("{dir}/**/*")),
+            None => push("*.py"),
+        }
+    }
     for dir in module.include_dirs.iter().flatten() {
         for glob in HEADER_GLOBS {
             push(&format!("{}/{glob}", dir.as_str().trim_end_matches('/')));

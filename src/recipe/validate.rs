@@ -9,7 +9,7 @@ use marked_yaml::{LoadError, LoaderOptions, Node, Span, Spanned};
 use super::raw::{RawBuild, RawModule, RawPackage, RawPrebuild, RawRecipe, RawTest, SStr};
 use super::{
     BuildSettings, Language, LimitedApi, LinkMode, Locator, Module, Package, Person, PrebuildStep,
-    Readme, Recipe, RecipeError, TestSettings, TextOrigin,
+    Readme, Recipe, RecipeError, ScriptRef, TestSettings, TextOrigin,
 };
 
 /// Reads YAML into raw types; unknown keys, missing keys and wrong types become located errors.
@@ -203,7 +203,7 @@ pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, Reci
     let mut modules: Vec<Module> = Vec::new();
     for module in raw.modules.iter() {
         let checked = ctx.module(module)?;
-        if modules.iter().any(|m| m.name == checked.name) {
+        if !checked.name.is_empty() && modules.iter().any(|m| m.name == checked.name) {
             let span = module
                 .name
                 .as_ref()
@@ -399,21 +399,46 @@ impl Ctx<'_> {
     }
 
     fn module(&self, raw: &Spanned<RawModule>) -> Result<Module, RecipeError> {
-        let Some(name) = raw.name.as_ref() else {
-            return Err(self.locator.error(
-                raw.span(),
-                "module has no `name`",
-                Some("add `name: package._module` (the dotted import name)".into()),
-            ));
-        };
-        if !is_dotted_identifier(name) {
+        let script = raw
+            .script
+            .as_ref()
+            .map(|s| self.script(raw, s))
+            .transpose()?;
+        if let Some(ext_package) = &raw.ext_package
+            && script.is_none()
+        {
             return Err(self.err(
-                name,
-                format!("invalid module name `{}`", **name),
-                "use a dotted Python identifier such as `fastmath._fastmath`",
+                ext_package,
+                "`ext_package` goes with `script`".into(),
+                "put the package in `name` instead",
             ));
         }
-        let (cdef, cdef_origin) = self.cdef(raw)?;
+        let name = match (raw.name.as_ref(), &script) {
+            (Some(name), _) => {
+                if !is_dotted_identifier(name.as_str()) {
+                    return Err(self.err(
+                        name,
+                        format!("invalid module name `{}`", name.as_str()),
+                        "use a dotted Python identifier such as `fastmath._fastmath`",
+                    ));
+                }
+                name.as_str().to_string()
+            }
+            (None, Some(_)) => String::new(),
+            (None, None) => {
+                return Err(self.locator.error(
+                    raw.span(),
+                    "module has no `name`",
+                    Some("add `name: package._module` (the dotted import name), or `script: build.py:ffibuilder`".into()),
+                ));
+            }
+        };
+        let (cdef, cdef_origin) = if script.is_some() {
+            (String::new(), None)
+        } else {
+            self.cdef(raw)?
+        };
+
         let source = match (&raw.source, &raw.source_file) {
             (Some(_), Some(file)) => {
                 return Err(self.err(
@@ -433,7 +458,8 @@ impl Ctx<'_> {
         sources.sort();
         sources.dedup();
         Ok(Module {
-            name: name.as_str().to_string(),
+            name,
+            script,
             cdef,
             cdef_origin,
             source,
@@ -468,6 +494,45 @@ impl Ctx<'_> {
                 .collect::<Result<Vec<_>, _>>()?,
             limited_api: self.limited_api(raw.limited_api.as_ref())?,
             language: self.language(raw.language.as_ref())?,
+        })
+    }
+
+    /// `script: path/build.py[:attribute]`; cdef and set_source then come from the script.
+    fn script(&self, raw: &RawModule, value: &SStr) -> Result<ScriptRef, RecipeError> {
+        let given = [
+            ("cdef", raw.cdef.is_some()),
+            ("cdef_files", raw.cdef_files.is_some()),
+            ("source", raw.source.is_some()),
+            ("source_file", raw.source_file.is_some()),
+        ];
+        if let Some((key, _)) = given.iter().find(|(_, set)| *set) {
+            return Err(self.err(
+                value,
+                format!("`script` and `{key}` are both given"),
+                "a script module takes its cdef and source from the script; remove one",
+            ));
+        }
+        let (path, attribute) = value
+            .as_str()
+            .rsplit_once(':')
+            .unwrap_or((value.as_str(), "ffibuilder"));
+        let spanned_path = Spanned::new(*value.span(), path.to_string());
+        let path = self.existing_file(&spanned_path)?;
+        if !attribute
+            .chars()
+            .all(|c| c == '_' || c.is_ascii_alphanumeric())
+            || attribute.is_empty()
+        {
+            return Err(self.err(
+                value,
+                format!("invalid attribute `{attribute}`"),
+                "write `path/build.py:ffibuilder` (the name of the FFI object in the script)",
+            ));
+        }
+        Ok(ScriptRef {
+            path,
+            attribute: attribute.to_string(),
+            ext_package: raw.ext_package.as_ref().map(|p| p.as_str().to_string()),
         })
     }
 
