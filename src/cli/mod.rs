@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::interpreter::{self, Interpreter};
 use crate::pipeline::{self, BuildOptions};
 use crate::plan::{self, Selection};
-use crate::{env_vars, recipe, verify};
+use crate::{env_vars, migrate, recipe, verify};
 
 pub use render::CliError;
 
@@ -47,6 +47,21 @@ enum Command {
     Sdist(SdistArgs),
     /// Write `<dist>-<version>.dist-info/METADATA` (PEP 517 prepare_metadata_for_build_wheel).
     Metadata(SdistArgs),
+    /// Write a cffi-wheel.yaml for a setuptools project with `cffi_modules`.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The project directory (holding setup.py and/or setup.cfg).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Overwrite an existing cffi-wheel.yaml.
+    #[arg(long)]
+    force: bool,
+    /// Never install anything (the managed codegen environment must already exist).
+    #[arg(long)]
+    offline: bool,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +197,7 @@ pub fn main() -> ExitCode {
         Command::Test(args) => test(args),
         Command::Sdist(args) => sdist(args),
         Command::Metadata(args) => metadata(args),
+        Command::Import(args) => import(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -453,6 +469,34 @@ fn metadata(args: SdistArgs) -> Result<(), CliError> {
         return print_json(&serde_json::json!({ "dist_info": name }));
     }
     println!("{name}");
+    Ok(())
+}
+
+fn import(args: ImportArgs) -> Result<(), CliError> {
+    let root = absolute(args.path)?;
+    let interpreters = interpreter::discover();
+    let env = crate::codegen::ensure_managed_env(
+        &env_vars::cache_dir(),
+        crate::plan::CODEGEN_CFFI_VERSION,
+        &interpreters,
+        args.offline,
+    )
+    .map_err(|e| CliError::Other(e.to_string()))?;
+    let import_error = |e: migrate::MigrateError| CliError::Other(e.to_string());
+    let setup = migrate::read_setup(&env.python, &root).map_err(import_error)?;
+    let modules = migrate::import_modules(&env.python, &root, &setup).map_err(import_error)?;
+    let path = migrate::write_recipe(&root, &setup, &modules, args.force).map_err(import_error)?;
+    for module in &modules {
+        match module {
+            migrate::ImportedModule::Script { script, reason, .. } => {
+                tracing::info!("{script}: kept as `script:` ({reason})");
+            }
+            migrate::ImportedModule::Inline { name, .. } => {
+                tracing::info!("{name}: converted to recipe keys");
+            }
+        }
+    }
+    println!("{}", path.display());
     Ok(())
 }
 

@@ -115,8 +115,8 @@ pub fn ensure_managed_env(
             "--disable-pip-version-check",
             "--quiet",
         ])
-        .arg(format!("cffi=={cffi}")))?;
-    fs_err::write(venv.join(STAMP), format!("cffi=={cffi}\n"))?;
+        .args(requirements(cffi)))?;
+    fs_err::write(venv.join(STAMP), requirements(cffi).join("\n"))?;
     if dir.exists() {
         // A stale environment without its stamp: replace it.
         fs_err::remove_dir_all(&dir)?;

@@ -1,0 +1,113 @@
+"""Reads what a setuptools project's setup.py / setup.cfg say, for `cffi-wheel import`.
+
+Runs setup.py with setup() replaced by a function that records its keyword arguments
+(nothing is built), reads setup.cfg's [metadata] and [options], and prints one JSON object.
+Input (stdin, JSON): {"root": "/path/to/project"}. Kept Python-3.8-compatible.
+"""
+import configparser
+import contextlib
+import json
+import os
+import sys
+import traceback
+
+CAPTURED = {}
+
+
+def fake_setup(**kwargs):
+    CAPTURED.update(kwargs)
+
+
+def run_setup_py(root):
+    path = os.path.join(root, "setup.py")
+    if not os.path.isfile(path):
+        return
+    try:
+        import setuptools
+
+        setuptools.setup = fake_setup
+    except ImportError:
+        pass
+    try:
+        import distutils.core
+
+        distutils.core.setup = fake_setup
+    except ImportError:
+        pass
+    sys.path.insert(0, root)
+    sys.argv = [path, "--version"]
+    with open(path) as f:
+        code = compile(f.read(), path, "exec")
+    with contextlib.redirect_stdout(sys.stderr):
+        exec(code, {"__name__": "__main__", "__file__": path})
+
+
+def read_setup_cfg(root):
+    path = os.path.join(root, "setup.cfg")
+    result = {}
+    if not os.path.isfile(path):
+        return result
+    parser = configparser.ConfigParser()
+    parser.read(path)
+
+    def lines(value):
+        return [l.strip() for l in value.replace(";", "\n").splitlines() if l.strip()]
+
+    if parser.has_section("metadata"):
+        meta = parser["metadata"]
+        for key, ours in (("name", "name"), ("version", "version"), ("description", "description"),
+                          ("license", "license")):
+            if key in meta:
+                result[ours] = meta[key].strip()
+    if parser.has_section("options"):
+        opts = parser["options"]
+        if "python_requires" in opts:
+            result["python_requires"] = opts["python_requires"].strip()
+        if "install_requires" in opts:
+            result["install_requires"] = lines(opts["install_requires"])
+        if "packages" in opts and not opts["packages"].strip().startswith("find"):
+            result["packages"] = lines(opts["packages"])
+        if "ext_package" in opts:
+            result["ext_package"] = opts["ext_package"].strip()
+        if "cffi_modules" in opts:
+            result["cffi_modules"] = lines(opts["cffi_modules"])
+    return result
+
+
+def plain(value):
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def main():
+    request = json.loads(sys.stdin.read())
+    root = request["root"]
+    os.chdir(root)
+    result = read_setup_cfg(root)
+    try:
+        run_setup_py(root)
+    except SystemExit:
+        pass
+    except Exception as exc:
+        sys.stdout.write(json.dumps({
+            "ok": False,
+            "message": "setup.py failed: %s: %s" % (type(exc).__name__, exc),
+            "traceback": traceback.format_exc(),
+        }))
+        return
+    keys = ("name", "version", "description", "license", "python_requires", "install_requires",
+            "packages", "package_dir", "ext_package", "cffi_modules")
+    for key in keys:
+        if key in CAPTURED and CAPTURED[key] is not None:
+            result[key] = plain(CAPTURED[key])
+    result["ok"] = True
+    sys.stdout.write(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
