@@ -129,6 +129,7 @@ pub(super) fn finish(
         search,
         libs_dir: format!("{}.libs", escape_name(&recipe.package.name)),
         work_dir: options.build_dir.join("repaired").join(&target.id),
+        internal_root: None,
     };
     let repaired = repair::repair(&files, &repair_options)?;
     let report = &repaired.report;

@@ -94,17 +94,24 @@ pub fn repair_wheel(
         .prefix("cffi-wheel-repair-")
         .tempdir()?;
     let unpacked = scratch.path().join("unpacked");
+    let libs_dir = format!("{}.libs", escape_name(&filename.name));
     let mut extensions = Vec::new();
+    let dist_info_prefix = format!("{dist_info}/");
     for member in members
         .iter()
-        .filter(|m| !m.name.starts_with(&format!("{dist_info}/")))
+        .filter(|m| !m.name.starts_with(&dist_info_prefix))
     {
-        if member.contents.starts_with(b"\x7fELF") {
-            let on_disk = unpacked.join(&member.name);
-            if let Some(parent) = on_disk.parent() {
-                fs_err::create_dir_all(parent)?;
-            }
-            fs_err::write(&on_disk, &member.contents)?;
+        if !member.contents.starts_with(b"\x7fELF") {
+            continue;
+        }
+        // Every ELF file is unpacked, so libraries the wheel already ships are found
+        // inside it; those under <dist>.libs/ are libraries, not extensions to repair.
+        let on_disk = unpacked.join(&member.name);
+        if let Some(parent) = on_disk.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(&on_disk, &member.contents)?;
+        if !member.name.starts_with(&format!("{libs_dir}/")) {
             extensions.push(ExtensionFile {
                 archive_path: member.name.clone(),
                 path: on_disk,
@@ -122,8 +129,9 @@ pub fn repair_wheel(
         &RepairOptions {
             bundle: options.bundle,
             search: LibrarySearch::system(Vec::new()),
-            libs_dir: format!("{}.libs", escape_name(&filename.name)),
+            libs_dir,
             work_dir: scratch.path().join("repaired"),
+            internal_root: Some(unpacked.clone()),
         },
     )?;
     filename.platform = repaired.report.platform_tags.clone();

@@ -122,6 +122,9 @@ pub struct RepairOptions {
     pub libs_dir: String,
     /// Scratch directory for repaired copies.
     pub work_dir: PathBuf,
+    /// Where the wheel's own files are unpacked, when repairing a finished wheel: libraries
+    /// found there already ship with it and are never bundled again (auditwheel's rule).
+    pub internal_root: Option<PathBuf>,
 }
 
 /// A library copied into the wheel.
@@ -169,9 +172,15 @@ struct Graph {
     libraries: BTreeMap<String, ElfInfo>,
     /// Library name → names it needs.
     edges: BTreeMap<String, Vec<String>>,
+    /// Libraries that are already inside the wheel.
+    internal: BTreeSet<String>,
 }
 
-fn graph(extensions: &[ExtensionFile], search: &LibrarySearch) -> Result<Graph, RepairError> {
+fn graph(
+    extensions: &[ExtensionFile],
+    search: &LibrarySearch,
+    internal_root: Option<&Path>,
+) -> Result<Graph, RepairError> {
     let mut infos = Vec::new();
     for ext in extensions {
         let info = ElfInfo::read(&ext.path)?.ok_or_else(|| RepairError::BadElf {
@@ -182,6 +191,7 @@ fn graph(extensions: &[ExtensionFile], search: &LibrarySearch) -> Result<Graph, 
     }
     let mut libraries = BTreeMap::new();
     let mut edges = BTreeMap::new();
+    let mut internal = BTreeSet::new();
     let mut queue: Vec<(String, ElfInfo)> = Vec::new();
     for info in &infos {
         for name in &info.needed {
@@ -202,6 +212,9 @@ fn graph(extensions: &[ExtensionFile], search: &LibrarySearch) -> Result<Graph, 
             path: path.clone(),
             detail: "not an ELF file".into(),
         })?;
+        if internal_root.is_some_and(|root| path.starts_with(root)) {
+            internal.insert(name.clone());
+        }
         edges.insert(name.clone(), info.needed.clone());
         for next in &info.needed {
             queue.push((next.clone(), info.clone()));
@@ -212,6 +225,7 @@ fn graph(extensions: &[ExtensionFile], search: &LibrarySearch) -> Result<Graph, 
         extensions: infos,
         libraries,
         edges,
+        internal,
     })
 }
 
@@ -225,9 +239,14 @@ impl Graph {
             .iter()
             .flat_map(|e| e.needed.iter())
             .collect();
+        let mut seen = BTreeSet::new();
         while let Some(name) = stack.pop() {
-            if policy.allows_library(name) || !external.insert(name.clone()) {
+            if policy.allows_library(name) || !seen.insert(name.clone()) {
                 continue;
+            }
+            // A library the wheel already ships is not bundled again, but what it needs is.
+            if !self.internal.contains(name) {
+                external.insert(name.clone());
             }
             if let Some(next) = self.edges.get(name) {
                 stack.extend(next.iter());
@@ -239,7 +258,10 @@ impl Graph {
     /// Symbol versions required by the extensions and by `bundled`.
     fn version_needs(&self, bundled: &BTreeSet<String>) -> BTreeMap<String, BTreeSet<String>> {
         let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let bundled_infos = bundled.iter().filter_map(|n| self.libraries.get(n));
+        let bundled_infos = bundled
+            .iter()
+            .chain(self.internal.iter())
+            .filter_map(|n| self.libraries.get(n));
         for info in self.extensions.iter().chain(bundled_infos) {
             for (lib, versions) in &info.version_needs {
                 needs
@@ -305,7 +327,11 @@ pub fn repair(
     extensions: &[ExtensionFile],
     options: &RepairOptions,
 ) -> Result<Repaired, RepairError> {
-    let graph = graph(extensions, &options.search)?;
+    let graph = graph(
+        extensions,
+        &options.search,
+        options.internal_root.as_deref(),
+    )?;
     let arch = graph
         .extensions
         .first()

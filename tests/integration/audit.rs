@@ -1,28 +1,16 @@
 //! The built wheels under outside scrutiny: our own verifier, check-wheel-contents,
 //! abi3audit, readelf, and the core metadata.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::context::{self, Build, GOOD_FIXTURES, build_fixture};
+use crate::context::{self, Build, GOOD_FIXTURES, build_fixture, run_program, wheel_members};
 
 /// Every good fixture, built; `None` (after the skip rule) without the interpreters.
 fn build_all() -> Option<Vec<Build>> {
     context::interpreters()?;
     Some(GOOD_FIXTURES.iter().map(|f| build_fixture(f)).collect())
-}
-
-/// Runs `program ARGS`, returning (success, stdout, stderr).
-fn run(program: &Path, args: &[&std::ffi::OsStr]) -> (bool, String, String) {
-    let output = Command::new(program).args(args).output().unwrap();
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 /// Asserts abi3audit's JSON report for `wheel` lists extensions and no violations.
@@ -80,7 +68,7 @@ fn every_wheel_passes_record_check_wheel_contents_and_abi3audit() {
                 check.files
             );
 
-            let (ok, stdout, stderr) = run(&check_wheel_contents, &[path.as_os_str()]);
+            let (ok, stdout, stderr) = run_program(&check_wheel_contents, &[path.as_os_str()]);
             assert!(
                 ok,
                 "check-wheel-contents {}\n{stdout}\n{stderr}",
@@ -89,7 +77,7 @@ fn every_wheel_passes_record_check_wheel_contents_and_abi3audit() {
 
             if wheel.is_abi3() {
                 abi3_wheels += 1;
-                let (ok, stdout, stderr) = run(
+                let (ok, stdout, stderr) = run_program(
                     &abi3audit,
                     &["--strict".as_ref(), "--report".as_ref(), path.as_os_str()],
                 );
@@ -109,27 +97,10 @@ fn every_wheel_passes_record_check_wheel_contents_and_abi3audit() {
     );
 }
 
-/// The members of `wheel` whose names satisfy `want`, with their contents.
-fn members(wheel: &Path, want: impl Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
-    let file = fs_err::File::open(wheel).unwrap();
-    let mut archive = zip::ZipArchive::new(file).unwrap();
-    let mut found = Vec::new();
-    for index in 0..archive.len() {
-        let mut member = archive.by_index(index).unwrap();
-        let name = member.name().to_string();
-        if want(&name) {
-            let mut bytes = Vec::new();
-            member.read_to_end(&mut bytes).unwrap();
-            found.push((name, bytes));
-        }
-    }
-    found
-}
-
 /// Writes each `.so` of `wheel` into `dir` and returns their paths.
 fn extract_extensions(wheel: &Path, dir: &Path) -> Vec<PathBuf> {
     let stem = wheel.file_stem().unwrap().to_string_lossy().into_owned();
-    members(wheel, |name| name.ends_with(".so"))
+    wheel_members(wheel, |name| name.ends_with(".so"))
         .into_iter()
         .map(|(name, bytes)| {
             let path = dir.join(format!("{stem}--{}", name.replace('/', "--")));
@@ -152,7 +123,7 @@ fn built_extensions_carry_no_runpath_or_rpath() {
         let extensions = extract_extensions(&wheel.path, scratch.path());
         assert!(!extensions.is_empty(), "no .so in {}", wheel.path.display());
         for so in extensions {
-            let (ok, stdout, stderr) = run(&readelf, &["-d".as_ref(), so.as_os_str()]);
+            let (ok, stdout, stderr) = run_program(&readelf, &["-d".as_ref(), so.as_os_str()]);
             assert!(ok, "readelf -d {}\n{stderr}", so.display());
             assert!(stdout.contains("Dynamic section"), "{stdout}");
             let paths: Vec<&str> = stdout
@@ -170,7 +141,7 @@ fn metadata_requires_cffi_on_cpython_only_and_python_3_8() {
         return;
     };
     for wheel in builds.iter().flat_map(|b| &b.wheels) {
-        let metadata = members(&wheel.path, |name| {
+        let metadata = wheel_members(&wheel.path, |name| {
             name.ends_with(".dist-info/METADATA") && name.matches('/').count() == 1
         });
         assert_eq!(

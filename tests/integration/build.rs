@@ -4,19 +4,22 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::context::{
-    self, Project, build_fixture, copy_fixture_at, install_and_check_everywhere, run_cli_env,
-    same_program, wheel_names,
+    self, Project, build_fixture, build_fixture_with, copy_fixture_at,
+    install_and_check_everywhere, run_cli_env, same_program, wheel_names,
 };
 
+/// The platform tags repair gives the fixtures that need only glibc 2.2.5 symbols.
+const MANYLINUX1: &str = "manylinux_2_5_x86_64.manylinux1_x86_64";
+
 /// Builds `fixture`, checks it made exactly `<dist>-0.1.0-cp38-abi3` and `-pp39-pypy39_pp73`
-/// wheels claiming every required interpreter, and runs check.py under all of them.
+/// manylinux wheels claiming every required interpreter, and runs check.py under all of them.
 fn builds_one_abi3_and_one_pypy_wheel_that_work_everywhere(fixture: &str, dist: &str) {
     let Some(interpreters) = context::interpreters() else {
         return;
     };
     let build = build_fixture(fixture);
-    let abi3_name = format!("{dist}-0.1.0-cp38-abi3-linux_x86_64.whl");
-    let pypy_name = format!("{dist}-0.1.0-pp39-pypy39_pp73-linux_x86_64.whl");
+    let abi3_name = format!("{dist}-0.1.0-cp38-abi3-{MANYLINUX1}.whl");
+    let pypy_name = format!("{dist}-0.1.0-pp39-pypy39_pp73-{MANYLINUX1}.whl");
     assert_eq!(
         wheel_names(&build.out),
         [abi3_name.clone(), pypy_name.clone()],
@@ -92,6 +95,32 @@ fn factorial_fixture_builds_one_abi3_and_one_pypy_wheel_that_work_everywhere() {
 #[test]
 fn partial_fixture_builds_one_abi3_and_one_pypy_wheel_that_work_everywhere() {
     builds_one_abi3_and_one_pypy_wheel_that_work_everywhere("partial", "cw_partial");
+}
+
+#[test]
+fn compatibility_linux_keeps_the_plain_linux_tag() {
+    let Some(_) = context::interpreters() else {
+        return;
+    };
+    let build = build_fixture_with("vendored", &["--compatibility".as_ref(), "linux".as_ref()]);
+    assert_eq!(
+        wheel_names(&build.out),
+        [
+            "cw_vecmath-0.1.0-cp38-abi3-linux_x86_64.whl",
+            "cw_vecmath-0.1.0-pp39-pypy39_pp73-linux_x86_64.whl",
+        ],
+        "wheels in the output directory"
+    );
+    for wheel in &build.wheels {
+        assert!(
+            wheel.repair.is_null(),
+            "{}: --compatibility linux reported a repair: {}",
+            wheel.file_name(),
+            wheel.repair
+        );
+        cffi_wheel::wheel::verify_wheel(&wheel.path)
+            .unwrap_or_else(|e| panic!("verify_wheel({}): {e}", wheel.path.display()));
+    }
 }
 
 /// Builds `project` into `out` (quietly), with `env` added, and returns the wheel names.

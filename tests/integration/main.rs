@@ -12,3 +12,5 @@ mod build;
 mod cli;
 mod context;
 mod errors;
+mod external;
+mod numba;
