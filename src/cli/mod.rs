@@ -372,8 +372,16 @@ fn test(args: BuildArgs) -> Result<(), CliError> {
     let work_dir = build_dir
         .unwrap_or_else(|| recipe.root.join("build").join("cffi-wheel"))
         .join("test");
-    let results = verify::run_tests(&wheels, &recipe.test, &command, &recipe.root, &work_dir)
-        .map_err(|e| CliError::Other(format!("running tests: {e}")))?;
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let results = verify::run_tests(
+        &wheels,
+        &recipe.test,
+        &command,
+        &recipe.root,
+        &work_dir,
+        jobs,
+    )
+    .map_err(|e| CliError::Other(format!("running tests: {e}")))?;
     if json {
         print_json(&results)?;
     } else {

@@ -180,7 +180,15 @@ pub fn plan(
     Ok(BuildPlan {
         name: recipe.package.name.clone(),
         version: recipe.package.version.to_string(),
-        modules: recipe.modules.iter().map(|m| m.name.clone()).collect(),
+        modules: recipe
+            .modules
+            .iter()
+            .map(|m| match (&m.script, m.name.is_empty()) {
+                // Named by the script's set_source, known once it has run.
+                (Some(script), true) => format!("(from {}:{})", script.path, script.attribute),
+                _ => m.name.clone(),
+            })
+            .collect(),
         targets,
         skipped,
     })

@@ -58,27 +58,54 @@ pub fn default_command(modules: &[String]) -> String {
     format!("python -c \"{}; print('imported')\"", imports.join("; "))
 }
 
-/// Runs `settings` for every wheel on every claimed interpreter, in `work_dir`.
+/// Runs `settings` for every wheel on every claimed interpreter, in `work_dir`, `jobs` at a
+/// time (each in its own venv); results come back in wheel, then interpreter order.
 pub fn run_tests(
     wheels: &[WheelUnderTest],
     settings: &TestSettings,
     command: &str,
     project: &Path,
     work_dir: &Path,
+    jobs: usize,
 ) -> Result<VerifyReport, std::io::Error> {
     fs_err::create_dir_all(work_dir)?;
+    let tasks: Vec<(&WheelUnderTest, &Interpreter)> = wheels
+        .iter()
+        .flat_map(|item| item.interpreters.iter().map(move |interp| (item, interp)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<std::io::Result<TestResult>>>> =
+        tasks.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, tasks.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some((item, interp)) = tasks.get(index) else {
+                        break;
+                    };
+                    let result = test_one(item, interp, settings, command, project, work_dir);
+                    if let Ok(result) = &result {
+                        let verdict = if result.passed { "passed" } else { "FAILED" };
+                        tracing::info!(
+                            "{} on {} {}: {verdict}",
+                            result.wheel,
+                            result.interpreter,
+                            result.version
+                        );
+                    }
+                    if let Ok(mut slot) = slots[index].lock() {
+                        *slot = Some(result);
+                    }
+                }
+            });
+        }
+    });
     let mut results = Vec::new();
-    for item in wheels {
-        for interp in &item.interpreters {
-            let result = test_one(item, interp, settings, command, project, work_dir)?;
-            let verdict = if result.passed { "passed" } else { "FAILED" };
-            tracing::info!(
-                "{} on {} {}: {verdict}",
-                result.wheel,
-                result.interpreter,
-                result.version
-            );
-            results.push(result);
+    for slot in slots {
+        match slot.into_inner().ok().flatten() {
+            Some(result) => results.push(result?),
+            None => return Err(std::io::Error::other("a test worker stopped early")),
         }
     }
     Ok(VerifyReport { results })
