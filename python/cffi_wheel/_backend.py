@@ -101,9 +101,28 @@ def _build(wheel_directory, config_settings, editable):
     return wheels[0]
 
 
+def _uses_build_scripts():
+    """Whether the recipe has `script:` modules (old build scripts may import distutils,
+    which Python 3.12+ only has through setuptools)."""
+    import re
+
+    pattern = re.compile(r"^\s*(-\s*)?script\s*[:=]", re.MULTILINE)
+    for name in ("cffi-wheel.yaml", "pyproject.toml"):
+        try:
+            with open(name) as f:
+                if pattern.search(f.read()):
+                    return True
+        except OSError:
+            pass
+    return False
+
+
 def _needs_cffi():
     # PyPy has cffi built in; CPython's build environment needs it for code generation.
-    return [] if sys.implementation.name == "pypy" else [_CFFI]
+    requires = [] if sys.implementation.name == "pypy" else [_CFFI]
+    if _uses_build_scripts():
+        requires.append("setuptools")
+    return requires
 
 
 def get_requires_for_build_wheel(config_settings=None):

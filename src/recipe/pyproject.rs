@@ -181,9 +181,27 @@ fn project_to_package(
             ));
         };
         let converted = match (name, value.get_ref()) {
-            // PEP 621 tables: readme = {file, content-type}, license = {text|file}.
-            ("readme", DeValue::Table(t)) => field(lines, t, "file", value.span()),
-            ("license", DeValue::Table(t)) => field(lines, t, "text", value.span()),
+            // PEP 621: readme = {file = ..., content-type = ...}.
+            ("readme", DeValue::Table(t)) => {
+                if let Some(content_type) = t.get("content-type") {
+                    package.insert(
+                        MarkedScalarNode::new(
+                            lines.span(&content_type.span()),
+                            "readme_content_type",
+                        ),
+                        convert(lines, content_type.get_ref(), content_type.span()),
+                    );
+                }
+                field(lines, t, "file", value.span())
+            }
+            // PEP 639 deprecates license tables; License-Expression must be SPDX.
+            ("license", DeValue::Table(_)) => {
+                return Err(locator.error(
+                    &lines.span(&value.span()),
+                    "license tables ({text = ...} / {file = ...}) are deprecated by PEP 639",
+                    Some("write an SPDX expression, `license = \"MIT\"`, and list files in `license-files`".into()),
+                ));
+            }
             _ => convert(lines, value.get_ref(), value.span()),
         };
         package.insert(MarkedScalarNode::new(key_span, *ours), converted);

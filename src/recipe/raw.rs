@@ -73,6 +73,8 @@ pub struct RawPackage {
     pub license_files: Vec<SStr>,
     /// Readme file, relative to the recipe.
     pub readme: Option<SStr>,
+    /// The readme's content type when its extension does not say (`text/markdown`, …).
+    pub readme_content_type: Option<SStr>,
     /// Authors.
     #[serde(default)]
     pub authors: Vec<RawPerson>,

@@ -303,7 +303,11 @@ impl Ctx<'_> {
                 ));
             }
         }
-        let readme = raw.readme.as_ref().map(|r| self.readme(r)).transpose()?;
+        let readme = raw
+            .readme
+            .as_ref()
+            .map(|r| self.readme(r, raw.readme_content_type.as_ref()))
+            .transpose()?;
         let license_files = raw
             .license_files
             .iter()
@@ -382,8 +386,22 @@ impl Ctx<'_> {
             })
     }
 
-    fn readme(&self, raw: &SStr) -> Result<Readme, RecipeError> {
+    fn readme(&self, raw: &SStr, explicit: Option<&SStr>) -> Result<Readme, RecipeError> {
         let path = self.existing_file(raw)?;
+        if let Some(content_type) = explicit {
+            let base = content_type.split(';').next().unwrap_or("").trim();
+            if !matches!(base, "text/markdown" | "text/x-rst" | "text/plain") {
+                return Err(self.err(
+                    content_type,
+                    format!("unsupported readme content type `{}`", content_type.as_str()),
+                    "use text/markdown, text/x-rst or text/plain (core metadata's Description-Content-Type)",
+                ));
+            }
+            return Ok(Readme {
+                path,
+                content_type: content_type.as_str().to_string(),
+            });
+        }
         let lower = path.to_ascii_lowercase();
         let content_type = if lower.ends_with(".md") {
             "text/markdown"
