@@ -4,6 +4,7 @@
 //! [`Recipe`] whose fields can be trusted, or a [`RecipeError`] naming file, line and column.
 
 mod config;
+mod deserialize;
 mod error;
 mod pyproject;
 pub mod raw;
@@ -313,7 +314,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Recipe, RecipeError> {
 /// Checks recipe `text` read from `file` (absolute) for `config`.
 pub fn parse_with(file: &Path, text: &str, config: &BuildConfig) -> Result<Recipe, RecipeError> {
     let locator = Locator::new(file.to_path_buf(), text.to_string());
-    let mut raw = validate::deserialize(&locator, text)?;
+    let mut raw = deserialize::deserialize(&locator, text)?;
     let (sdist_include, sdist_exclude) = sdist::patterns(&raw);
     config::apply(&locator, &mut raw, config)?;
     let mut recipe = validate::validate(&locator, raw)?;

@@ -166,13 +166,9 @@ fn project_to_package(
                 .map(|(k, _)| *k)
                 .chain(["dynamic"])
                 .collect();
-            let help = match known.iter().max_by(|a, b| {
-                strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b))
-            }) {
-                Some(best) if strsim::jaro_winkler(name, best) > 0.8 => {
-                    format!("did you mean `{best}`?")
-                }
-                _ => format!("PEP 621 keys cffi-wheel reads: {}", known.join(", ")),
+            let help = match super::deserialize::closest(name, &known) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("PEP 621 keys cffi-wheel reads: {}", known.join(", ")),
             };
             return Err(locator.error(
                 &key_span,

@@ -1,0 +1,176 @@
+//! From recipe text to raw types: YAML (or pyproject.toml, through the same node tree),
+//! with serde's complaints turned into located errors in the recipe's own terms.
+
+use marked_yaml::spanned_serde::Error as NodeError;
+use marked_yaml::{LoadError, LoaderOptions, Node, Span};
+
+use super::raw::RawRecipe;
+use super::{Locator, RecipeError};
+
+/// Reads YAML into raw types; unknown keys, missing keys and wrong types become located errors.
+pub(super) fn deserialize(locator: &Locator, text: &str) -> Result<RawRecipe, RecipeError> {
+    let node = if super::is_pyproject(locator.file()) {
+        super::pyproject::to_node(locator, text)?
+    } else {
+        let options = LoaderOptions::default().error_on_duplicate_keys(true);
+        marked_yaml::parse_yaml_with_options(0, text, options)
+            .map_err(|e| load_error(locator, e))?
+    };
+    marked_yaml::from_node(&node).map_err(|e| {
+        let span = e.path().and_then(|path| {
+            let unknown = match &*e {
+                NodeError::UnknownFieldError(field, _, _) => Some(field.as_str()),
+                _ => None,
+            };
+            span_at_path(&node, path, unknown)
+        });
+        node_error(locator, e.into_inner(), span)
+    })
+}
+
+/// Finds the node that serde's path (`modules[0].libraries`) names; for an unknown key, the
+/// key itself; for a mapping, its first key (its own start mark points past it).
+fn span_at_path(root: &Node, path: &str, unknown_key: Option<&str>) -> Option<Span> {
+    let mut node = root;
+    // For an unknown key, serde's path ends with the key itself: stop at its mapping.
+    let path = match unknown_key {
+        Some(key) => path
+            .strip_suffix(key)
+            .map_or(path, |p| p.trim_end_matches('.')),
+        None => path,
+    };
+    for segment in path.split('.').filter(|s| !s.is_empty()) {
+        let (key, indices) = match segment.find('[') {
+            Some(at) => (&segment[..at], &segment[at..]),
+            None => (segment, ""),
+        };
+        if !key.is_empty() {
+            node = node.as_mapping()?.get_node(key)?;
+        }
+        for index in indices.split(['[', ']']).filter(|i| !i.is_empty()) {
+            node = node.as_sequence()?.get_node(index.parse().ok()?)?;
+        }
+    }
+    match (node.as_mapping(), unknown_key) {
+        (Some(map), Some(key)) => map
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(k, _)| *k.span()),
+        (Some(map), None) => map.iter().next().map(|(k, _)| *k.span()),
+        _ => Some(*node.span()),
+    }
+}
+
+fn load_error(locator: &Locator, error: LoadError) -> RecipeError {
+    let message = format!("this is not a valid recipe: {error}");
+    let at = |m: &marked_yaml::Marker| (m.line().max(1), m.column().max(1));
+    let (line, column) = match &error {
+        LoadError::TopLevelMustBeMapping(m)
+        | LoadError::TopLevelMustBeSequence(m)
+        | LoadError::UnexpectedAnchor(m)
+        | LoadError::MappingKeyMustBeScalar(m)
+        | LoadError::UnexpectedTag(m)
+        | LoadError::ScanError(m, _) => at(m),
+        LoadError::DuplicateKey(inner) => {
+            let key = inner.key.as_str();
+            return locator.error(
+                inner.key.span(),
+                format!("the key `{key}` appears twice in the same mapping"),
+                Some("remove one of the two entries".into()),
+            );
+        }
+    };
+    let help = Some("recipes are YAML mappings; see docs/recipe.md for the keys".to_string());
+    locator.error_at(line, column, message, help)
+}
+
+fn node_error(locator: &Locator, error: NodeError, span: Option<Span>) -> RecipeError {
+    let span = span.unwrap_or(match &error {
+        NodeError::NotBoolean(s)
+        | NodeError::IntegerParseFailure(_, s)
+        | NodeError::FloatParseFailure(_, s)
+        | NodeError::UnknownFieldError(_, _, s)
+        | NodeError::Other(_, s) => *s,
+    });
+    match &error {
+        NodeError::UnknownFieldError(field, expected, _) => {
+            let help = match closest(field, expected) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the keys allowed here are: {}", expected.join(", ")),
+            };
+            locator.error(&span, format!("unknown key `{field}`"), Some(help))
+        }
+        NodeError::Other(message, _) => {
+            let (message, help) = explain_serde_message(message);
+            locator.error(&span, message, help)
+        }
+        other => locator.error(&span, other.to_string(), None),
+    }
+}
+
+/// Rewords serde's messages in the recipe's terms.
+fn explain_serde_message(message: &str) -> (String, Option<String>) {
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        let help = format!("add `{field}:` to this mapping (see docs/recipe.md)");
+        return (format!("missing key `{field}`"), Some(help));
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "something else"));
+        let expected = match expected {
+            "a sequence" => "a list",
+            "a map" | "struct" => "a mapping",
+            other => other,
+        };
+        return (
+            format!(
+                "wrong type: expected {expected}, found {}",
+                describe_found(found)
+            ),
+            Some(
+                "lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines"
+                    .into(),
+            ),
+        );
+    }
+    (message.to_string(), None)
+}
+
+/// serde's description of a value, in YAML's terms. marked-yaml keeps every scalar as text,
+/// so the scalar's own spelling tells what the user wrote.
+fn describe_found(found: &str) -> String {
+    let Some(text) = found
+        .strip_prefix("string \"")
+        .and_then(|rest| rest.strip_suffix('"'))
+    else {
+        return match found {
+            "map" => "a mapping".to_string(),
+            "sequence" => "a list".to_string(),
+            other => other.to_string(),
+        };
+    };
+    let kind = if text.parse::<i64>().is_ok() {
+        "an integer"
+    } else if text.parse::<f64>().is_ok() {
+        "a number"
+    } else if matches!(text, "true" | "false" | "yes" | "no") {
+        "a boolean"
+    } else {
+        "a single value"
+    };
+    format!("{kind} `{text}`")
+}
+
+/// The known key most like `field`, if any is close.
+pub(super) fn closest<'a>(field: &str, expected: &[&'a str]) -> Option<&'a str> {
+    expected
+        .iter()
+        .map(|k| (strsim::jaro_winkler(field, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
