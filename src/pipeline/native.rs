@@ -93,29 +93,24 @@ pub(super) fn finish(
     toolchain: &Toolchain,
     options: &BuildOptions,
 ) -> Result<NativeFiles, PipelineError> {
+    // As linked, with the plain platform tag: off ELF, and under --compatibility linux.
+    let unrepaired = |built: Vec<BuiltExtension>| NativeFiles {
+        platform: vec![target.tag.platform.clone()],
+        files: built
+            .into_iter()
+            .map(|b| (b.archive_path, b.path))
+            .collect(),
+        repair: None,
+    };
     if !toolchain.is_elf() {
-        return Ok(NativeFiles {
-            platform: vec![target.tag.platform.clone()],
-            files: built
-                .into_iter()
-                .map(|b| (b.archive_path, b.path))
-                .collect(),
-            repair: None,
-        });
+        return Ok(unrepaired(built));
     }
     let search = LibrarySearch::system(build_library_dirs(recipe));
     for ext in &built {
         check_symbols(recipe, target, ext, &search)?;
     }
     if !options.repair {
-        return Ok(NativeFiles {
-            platform: vec![target.tag.platform.clone()],
-            files: built
-                .into_iter()
-                .map(|b| (b.archive_path, b.path))
-                .collect(),
-            repair: None,
-        });
+        return Ok(unrepaired(built));
     }
     let files: Vec<ExtensionFile> = built
         .iter()
