@@ -71,8 +71,8 @@ def describe(ffi):
     if source is None:
         fail(
             "abi_mode",
-            "set_source(%r, None) is ABI mode: it makes a pure-Python module that loads the "
-            "library at run time, not an extension to compile" % name,
+            "set_source(%r, None) makes a pure-Python module that loads the library at run "
+            "time, not an extension to compile" % name,
         )
         return
     keys = ("sources", "include_dirs", "libraries", "library_dirs", "define_macros",
