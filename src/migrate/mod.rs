@@ -30,6 +30,10 @@ pub struct SetupInfo {
     pub description: Option<String>,
     /// License.
     pub license: Option<String>,
+    /// Author's name.
+    pub author: Option<String>,
+    /// Author's email.
+    pub author_email: Option<String>,
     /// `python_requires`.
     pub python_requires: Option<String>,
     /// `install_requires`.

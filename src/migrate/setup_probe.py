@@ -56,7 +56,7 @@ def read_setup_cfg(root):
     if parser.has_section("metadata"):
         meta = parser["metadata"]
         for key, ours in (("name", "name"), ("version", "version"), ("description", "description"),
-                          ("license", "license")):
+                          ("license", "license"), ("author", "author"), ("author_email", "author_email")):
             if key in meta:
                 result[ours] = meta[key].strip()
     if parser.has_section("options"):
@@ -100,8 +100,9 @@ def main():
             "traceback": traceback.format_exc(),
         }))
         return
-    keys = ("name", "version", "description", "license", "python_requires", "install_requires",
-            "packages", "package_dir", "ext_package", "cffi_modules")
+    keys = ("name", "version", "description", "license", "author", "author_email",
+            "python_requires", "install_requires", "packages", "package_dir", "ext_package",
+            "cffi_modules")
     for key in keys:
         if key in CAPTURED and CAPTURED[key] is not None:
             result[key] = plain(CAPTURED[key])

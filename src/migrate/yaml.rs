@@ -60,6 +60,22 @@ pub(super) fn render(
     if let Some(requires) = &setup.python_requires {
         out.push_str(&format!("  requires_python: {}\n", scalar(requires)));
     }
+    if let Some(license) = &setup.license {
+        // setup.py's license is free text; the recipe wants an SPDX expression (PEP 639).
+        out.push_str("  # license: an SPDX expression (PEP 639); check what setup.py said\n");
+        out.push_str(&format!("  license: {}\n", scalar(license)));
+    }
+    if setup.author.is_some() || setup.author_email.is_some() {
+        out.push_str("  authors:\n");
+        let mut first = true;
+        for (key, value) in [("name", &setup.author), ("email", &setup.author_email)] {
+            if let Some(value) = value {
+                let lead = if first { "    - " } else { "      " };
+                out.push_str(&format!("{lead}{key}: {}\n", scalar(value)));
+                first = false;
+            }
+        }
+    }
     // cffi itself is added for every wheel, with the floor the generated code needs.
     let dependencies: Vec<String> = setup
         .install_requires

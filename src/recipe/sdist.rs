@@ -71,18 +71,11 @@ fn module_patterns(module: &RawModule, push: &mut impl FnMut(&str)) {
     if let Some(file) = &module.source_file {
         push(file);
     }
-    if let Some(script) = &module.script {
-        // The script itself, and what it reads: everything beside it (cdef headers, C
-        // preludes) is what real build scripts open.
-        let path = script
-            .as_str()
-            .rsplit_once(':')
-            .map_or(script.as_str(), |(p, _)| p);
-        push(path);
-        match path.rsplit_once('/') {
-            Some((dir, _)) => push(&format!("{dir}/**/*")),
-            None => push("*.py"),
-        }
+    if module.script.is_some() {
+        // A build script opens what it likes (cdef headers, C preludes, sources chosen at
+        // run time), relative to the project root: the sdist carries the whole project,
+        // less build products and VCS data, as setuptools users' MANIFEST.in files do.
+        push("**/*");
     }
     for dir in module.include_dirs.iter().flatten() {
         for glob in HEADER_GLOBS {

@@ -24,7 +24,7 @@ const REPAIRED_FIXTURES: [&str; 4] = ["vendored", "libm", "sodium", "prebuild"];
 const LIBC_LIBRARIES: [&str; 2] = ["libc.so.6", "libm.so.6"];
 
 /// `pkg-config` and Debian's libsodium-dev, or `None` (after the skip rule).
-fn sodium_ready() -> Option<()> {
+pub fn sodium_ready() -> Option<()> {
     let remedy = "ci/test installs libsodium-dev pkg-config";
     which::which("pkg-config")
         .ok()

@@ -11,6 +11,8 @@ mod audit;
 mod build;
 mod cli;
 mod context;
+mod ecosystem;
 mod errors;
 mod external;
 mod numba;
+mod scripts;
