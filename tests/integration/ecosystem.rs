@@ -413,18 +413,22 @@ fn setup_py_string(setup_py: &str, key: &str) -> String {
 }
 
 /// Writes a hand-made `script:` recipe into `project`: the metadata setup.py declares that
-/// `import` carries over (name, version, summary, requires_python), the package, and the
-/// build script as setup.py names it.
+/// `import` carries over (name, version, summary, requires_python, license, author), the
+/// package, and the build script as setup.py names it.
 fn write_script_recipe(project: &Path, package: &str, script: &str, ext_package: Option<&str>) {
     let setup_py = fs_err::read_to_string(project.join("setup.py")).unwrap();
     let quoted = |key: &str| serde_json::to_string(&setup_py_string(&setup_py, key)).unwrap();
     let mut recipe = format!(
-        "package:\n  name: {}\n  version: {}\n  summary: {}\n  requires_python: {}\n\
+        "package:\n  name: {}\n  version: {}\n  summary: {}\n  requires_python: {}\n  \
+         license: {}\n  authors: [{{name: {}, email: {}}}]\n\
          packages: [{package}]\nmodules:\n  - script: {script}\n",
         quoted("name"),
         quoted("version"),
         quoted("description"),
         quoted("python_requires"),
+        quoted("license"),
+        quoted("author"),
+        quoted("author_email"),
     );
     if let Some(ext_package) = ext_package {
         recipe.push_str(&format!("    ext_package: {ext_package}\n"));
