@@ -101,7 +101,7 @@ pub fn repair_wheel(
         .iter()
         .filter(|m| !m.name.starts_with(&dist_info_prefix))
     {
-        if !member.contents.starts_with(b"\x7fELF") {
+        if !repair::is_elf_bytes(&member.contents) {
             continue;
         }
         // Every ELF file is unpacked, so libraries the wheel already ships are found

@@ -40,7 +40,7 @@ impl ElfInfo {
     /// Reads `path`; `Ok(None)` when it is not an ELF file.
     pub fn read(path: &Path) -> Result<Option<ElfInfo>, RepairError> {
         let bytes = fs_err::read(path)?;
-        if !bytes.starts_with(b"\x7fELF") {
+        if !is_elf_bytes(&bytes) {
             return Ok(None);
         }
         let elf = Elf::parse(&bytes).map_err(|e| RepairError::BadElf {
@@ -110,6 +110,11 @@ impl ElfInfo {
             _ => None,
         }
     }
+}
+
+/// Whether `bytes` start with the ELF magic number.
+pub fn is_elf_bytes(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x7fELF")
 }
 
 /// DT_RPATH/DT_RUNPATH values are `:`-separated lists.

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use elf::ElfInfo;
+pub use elf::{ElfInfo, is_elf_bytes};
 pub use ldpaths::LibrarySearch;
 pub use patchelf::Patchelf;
 pub use policy::{Libc, Policy, policies};
@@ -502,17 +502,6 @@ fn origin_relative(archive_path: &str, libs_dir: &str) -> String {
         path.push_str("/..");
     }
     format!("{path}/{libs_dir}")
-}
-
-/// Whether `path` is an ELF file (by magic), for repairing wheels built elsewhere.
-pub fn is_elf(path: &Path) -> bool {
-    fs_err::File::open(path)
-        .and_then(|mut f| {
-            use std::io::Read;
-            let mut magic = [0u8; 4];
-            f.read_exact(&mut magic).map(|_| magic == *b"\x7fELF")
-        })
-        .unwrap_or(false)
 }
 
 #[cfg(test)]
