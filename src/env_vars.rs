@@ -22,6 +22,9 @@ pub const CONDA_PREFIX: &str = "CONDA_PREFIX";
 pub const PATCHELF: &str = "CFFI_WHEEL_PATCHELF";
 /// `NO_COLOR`: when set, progress on stderr is never coloured (no-color.org).
 pub const NO_COLOR: &str = "NO_COLOR";
+/// `CFFI_WHEEL_SETUP_TIMEOUT`: seconds a setuptools project's own build step (or pip making
+/// its build environment) may run before it is stopped (`--setup-timeout`; default 1800).
+pub const SETUP_TIMEOUT: &str = "CFFI_WHEEL_SETUP_TIMEOUT";
 /// `HOME`: base of the default pyenv root and cache directory.
 pub const HOME: &str = "HOME";
 

@@ -123,16 +123,21 @@ struct Selectors {
 
 #[derive(Debug, Args)]
 struct PlanArgs {
-    /// Project directory holding cffi-wheel.yaml, or a recipe file.
+    /// Project directory holding cffi-wheel.yaml, or a recipe file; or a setuptools project
+    /// (its backend runs, compiling nothing, to show what would be compiled).
     #[arg(default_value = ".")]
     path: PathBuf,
+    /// Offline: never install a build environment.
+    #[arg(long)]
+    offline: bool,
     #[command(flatten)]
     select: Selectors,
 }
 
 #[derive(Debug, Args)]
 struct BuildArgs {
-    /// Project directory holding cffi-wheel.yaml, or a recipe file.
+    /// Project directory holding cffi-wheel.yaml, or a recipe file; or a setuptools project
+    /// (setup.py / pyproject.toml), built as it is.
     #[arg(default_value = ".")]
     path: PathBuf,
     /// Output directory for wheels [default: PATH/dist].
@@ -163,6 +168,10 @@ struct BuildArgs {
     /// Install prefix of external libraries (include/, lib/) [default: $CONDA_PREFIX].
     #[arg(long, value_name = "DIR")]
     prefix: Option<PathBuf>,
+    /// setuptools projects: stop a step that runs the project's own build code (or pip)
+    /// after this many seconds [default: 1800].
+    #[arg(long, value_name = "SECONDS", env = env_vars::SETUP_TIMEOUT)]
+    setup_timeout: Option<u64>,
     #[command(flatten)]
     select: Selectors,
 }
@@ -275,6 +284,44 @@ fn interpreter_path(value: &str) -> Result<PathBuf, CliError> {
     })
 }
 
+/// What `build`, `plan` and `test` were pointed at.
+enum Project {
+    /// A cffi-wheel recipe (YAML, or `[tool.cffi-wheel]`).
+    Recipe,
+    /// A setuptools project without a recipe, built through its own backend.
+    Setuptools(crate::setuptools::SetuptoolsProject),
+}
+
+/// A recipe wins; a directory without one that is a setuptools project is built as it is.
+fn project_kind(path: &Path) -> Result<Project, CliError> {
+    match recipe::locate(path) {
+        Ok(_) => Ok(Project::Recipe),
+        Err(not_found @ recipe::RecipeError::NotFound { .. }) if path.is_dir() => {
+            let root = absolute(path.to_path_buf())?;
+            match crate::setuptools::detect(&root).map_err(pipeline::PipelineError::from)? {
+                Some(project) => Ok(Project::Setuptools(project)),
+                None => Err(not_found.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The interpreters found and the selection that applies, for a setuptools project.
+fn setuptools_selection(select: &Selectors) -> Result<(Vec<Interpreter>, Selection), CliError> {
+    if !select.config.is_empty() {
+        return Err(CliError::Usage(
+            "--config sets recipe options; a setuptools project without a recipe has none".into(),
+        ));
+    }
+    let (interpreters, selectors) = resolve_interpreters(&select.interpreters)?;
+    let selection = Selection {
+        select: selectors,
+        skip: Vec::new(),
+    };
+    Ok((interpreters, selection))
+}
+
 fn make_plan(
     path: &Path,
     select: &Selectors,
@@ -302,10 +349,23 @@ fn make_plan(
 }
 
 fn plan_command(args: PlanArgs) -> Result<(), CliError> {
+    if let Project::Setuptools(project) = project_kind(&args.path)? {
+        let (interpreters, selection) = setuptools_selection(&args.select)?;
+        let options = build_options(&project.root, None, None, args.offline, None, None)?;
+        let resolved = pipeline::resolve_setuptools(&project, &interpreters, &selection, &options)?;
+        if args.select.json {
+            return print_json(&resolved);
+        }
+        return print_plan(&resolved.plan);
+    }
     let (_, plan, _) = make_plan(&args.path, &args.select)?;
     if args.select.json {
         return print_json(&plan);
     }
+    print_plan(&plan)
+}
+
+fn print_plan(plan: &plan::BuildPlan) -> Result<(), CliError> {
     println!(
         "{} {}: {} target(s)",
         plan.name,
@@ -348,7 +408,11 @@ fn build(args: BuildArgs) -> Result<(), CliError> {
 fn test(args: BuildArgs) -> Result<(), CliError> {
     let json = args.select.json;
     let build_dir = args.build_dir.clone();
-    let (recipe, report) = build_report(args)?;
+    let (built, report) = build_report(args)?;
+    let (root, settings) = match built {
+        Built::Recipe(recipe) => (recipe.root.clone(), recipe.test.clone()),
+        Built::Setuptools(root) => (root, recipe::TestSettings::default()),
+    };
     let wheels: Vec<verify::WheelUnderTest> = report
         .wheels
         .iter()
@@ -363,25 +427,16 @@ fn test(args: BuildArgs) -> Result<(), CliError> {
                 .unwrap_or_default(),
         })
         .collect();
-    let modules: Vec<String> = recipe.modules.iter().map(|m| m.name.clone()).collect();
-    let command = recipe
-        .test
+    let command = settings
         .command
         .clone()
-        .unwrap_or_else(|| verify::default_command(&modules));
+        .unwrap_or_else(|| verify::default_command(&report.plan.modules));
     let work_dir = build_dir
-        .unwrap_or_else(|| recipe.root.join("build").join("cffi-wheel"))
+        .unwrap_or_else(|| root.join("build").join("cffi-wheel"))
         .join("test");
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let results = verify::run_tests(
-        &wheels,
-        &recipe.test,
-        &command,
-        &recipe.root,
-        &work_dir,
-        jobs,
-    )
-    .map_err(|e| CliError::Other(format!("running tests: {e}")))?;
+    let results = verify::run_tests(&wheels, &settings, &command, &root, &work_dir, jobs)
+        .map_err(|e| CliError::Other(format!("running tests: {e}")))?;
     if json {
         print_json(&results)?;
     } else {
@@ -404,34 +459,89 @@ fn test(args: BuildArgs) -> Result<(), CliError> {
     }
 }
 
-fn build_report(args: BuildArgs) -> Result<(recipe::Recipe, pipeline::BuildReport), CliError> {
-    let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
-    let source_date_epoch = env_vars::source_date_epoch().map_err(|raw| {
-        CliError::Usage(format!(
-            "SOURCE_DATE_EPOCH={raw:?} is not a whole number of seconds"
-        ))
-    })?;
-    let options = BuildOptions {
-        out_dir: args.out_dir.unwrap_or_else(|| recipe.root.join("dist")),
-        build_dir: absolute(
-            args.build_dir
-                .unwrap_or_else(|| recipe.root.join("build").join("cffi-wheel")),
-        )?,
+/// What a build was made from.
+enum Built {
+    /// A recipe.
+    Recipe(Box<recipe::Recipe>),
+    /// A setuptools project at this root.
+    Setuptools(PathBuf),
+}
+
+/// Build settings shared by every kind of project.
+fn build_options(
+    root: &Path,
+    out_dir: Option<PathBuf>,
+    build_dir: Option<PathBuf>,
+    offline: bool,
+    setup_timeout: Option<u64>,
+    prefix: Option<PathBuf>,
+) -> Result<BuildOptions, CliError> {
+    Ok(BuildOptions {
+        out_dir: out_dir.unwrap_or_else(|| root.join("dist")),
+        build_dir: absolute(build_dir.unwrap_or_else(|| root.join("build").join("cffi-wheel")))?,
         cache_dir: env_vars::cache_dir(),
-        offline: args.offline,
-        source_date_epoch,
-        debug_info: args.debug_info.then_some(true),
-        bundle: !args.no_bundle,
-        repair: args.compatibility == Compatibility::Auto,
-        codegen_python: args.codegen_python,
-        editable: args.editable,
-        prefix: args
-            .prefix
-            .or_else(|| env_vars::var_os(env_vars::CONDA_PREFIX).map(PathBuf::from)),
+        offline,
+        source_date_epoch: source_date_epoch()?,
+        debug_info: None,
+        bundle: true,
+        repair: true,
+        codegen_python: None,
+        editable: false,
+        prefix: prefix.or_else(|| env_vars::var_os(env_vars::CONDA_PREFIX).map(PathBuf::from)),
+        setup_timeout: setup_timeout.map_or(pipeline::DEFAULT_SETUP_TIMEOUT, |secs| {
+            std::time::Duration::from_secs(secs)
+        }),
+    })
+}
+
+fn build_report(args: BuildArgs) -> Result<(Built, pipeline::BuildReport), CliError> {
+    let kind = project_kind(&args.path)?;
+    let root = match &kind {
+        Project::Setuptools(project) => project.root.clone(),
+        Project::Recipe => PathBuf::new(),
+    };
+    let (recipe, plan, interpreters) = match kind {
+        Project::Recipe => {
+            let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
+            (Some(recipe), Some(plan), interpreters)
+        }
+        Project::Setuptools(_) => (None, None, Vec::new()),
+    };
+    let root = recipe.as_ref().map_or(root, |r| r.root.clone());
+    let mut options = build_options(
+        &root,
+        args.out_dir,
+        args.build_dir,
+        args.offline,
+        args.setup_timeout,
+        args.prefix,
+    )?;
+    options.debug_info = args.debug_info.then_some(true);
+    options.bundle = !args.no_bundle;
+    options.repair = args.compatibility == Compatibility::Auto;
+    options.codegen_python = args.codegen_python;
+    options.editable = args.editable;
+    let (Some(recipe), Some(plan)) = (recipe, plan) else {
+        if options.editable || options.codegen_python.is_some() {
+            return Err(CliError::Usage(
+                "--editable and --codegen-python need a recipe; a setuptools project is \
+                 installed in editable mode by pip (`pip install -e .`)"
+                    .into(),
+            ));
+        }
+        let Project::Setuptools(project) = project_kind(&args.path)? else {
+            return Err(CliError::Other(
+                "the project changed while it was read".into(),
+            ));
+        };
+        let (interpreters, selection) = setuptools_selection(&args.select)?;
+        let resolved = pipeline::resolve_setuptools(&project, &interpreters, &selection, &options)?;
+        let report = pipeline::build_setuptools(&resolved, &options)?;
+        return Ok((Built::Setuptools(project.root), report));
     };
     let report = pipeline::build(&recipe, &plan, &interpreters, &options)
         .map_err(|err| render::locate_cdef_error(&recipe, err))?;
-    Ok((recipe, report))
+    Ok((Built::Recipe(Box::new(recipe)), report))
 }
 
 fn repair(args: RepairArgs) -> Result<(), CliError> {

@@ -18,6 +18,77 @@ use crate::toolchain::Toolchain;
 
 pub use prebuild::run_prebuild;
 
+/// One extension as it will be compiled and linked: the resolved build description where a
+/// recipe's module and a setuptools Extension meet. Later stages read it, never the recipe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExtensionSpec {
+    /// Dotted module name.
+    pub name: String,
+    /// C/C++ sources compiled into it (a recipe's generated C is added per target).
+    pub sources: Vec<PathBuf>,
+    /// Include directories, absolute.
+    pub include_dirs: Vec<PathBuf>,
+    /// Macros.
+    pub define_macros: Vec<(String, Option<String>)>,
+    /// Macros to undefine.
+    pub undef_macros: Vec<String>,
+    /// Libraries linked dynamically.
+    pub libraries: Vec<String>,
+    /// Libraries linked statically.
+    pub static_libraries: Vec<String>,
+    /// Library directories, absolute.
+    pub library_dirs: Vec<PathBuf>,
+    /// RUNPATH entries kept (only `$ORIGIN`-relative ones: nothing of the build machine).
+    pub runtime_library_dirs: Vec<String>,
+    /// Objects and archives linked in, absolute.
+    pub extra_objects: Vec<PathBuf>,
+    /// Extra compiler arguments.
+    pub extra_compile_args: Vec<String>,
+    /// Extra linker arguments.
+    pub extra_link_args: Vec<String>,
+    /// The link driver's language (C++ links libstdc++).
+    pub language: Language,
+    /// Whether it uses the limited API (abi3) where the target allows.
+    pub limited_api: bool,
+    /// Make implicit function declarations errors in C (a recipe's cdef that does not match
+    /// its headers shows up here, not at import time). Off for setuptools projects, whose C
+    /// setuptools compiles without it.
+    pub strict_c: bool,
+    /// The cdef (to name the header that declared a missing symbol), empty when unknown.
+    pub cdef: String,
+}
+
+impl From<&Module> for ExtensionSpec {
+    fn from(module: &Module) -> Self {
+        ExtensionSpec {
+            name: module.name.clone(),
+            sources: module.sources.clone(),
+            include_dirs: module.include_dirs.clone(),
+            define_macros: module.define_macros.clone(),
+            undef_macros: module.undef_macros.clone(),
+            libraries: module.libraries.clone(),
+            static_libraries: module.static_libraries.clone(),
+            library_dirs: module.library_dirs.clone(),
+            runtime_library_dirs: Vec::new(),
+            extra_objects: module.extra_objects.clone(),
+            extra_compile_args: module.extra_compile_args.clone(),
+            extra_link_args: module.extra_link_args.clone(),
+            language: module.language,
+            limited_api: module.limited_api != crate::recipe::LimitedApi::False,
+            strict_c: true,
+            cdef: module.cdef.clone(),
+        }
+    }
+}
+
+/// Whether `path` is a C++ source by its extension (as distutils decides).
+pub fn is_cxx_source(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("cpp" | "cc" | "cxx" | "c++" | "C" | "CPP")
+    )
+}
+
 /// One linked extension module.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuiltExtension {
@@ -117,12 +188,13 @@ impl PrefixMaps {
 /// A `cc::Build` with the module's include dirs, macros and flags.
 fn module_build(
     toolchain: &Toolchain,
-    module: &Module,
+    module: &ExtensionSpec,
+    cpp: bool,
     maps: &PrefixMaps,
     out: &Path,
 ) -> cc::Build {
     let mut build = toolchain.build();
-    build.out_dir(out).cpp(module.language == Language::Cxx);
+    build.out_dir(out).cpp(cpp);
     build.includes(&module.include_dirs);
     for (name, value) in &module.define_macros {
         build.define(name, value.as_deref());
@@ -135,7 +207,7 @@ fn module_build(
             build.flag(flag);
         }
         // A cdef that does not match the headers shows up here first, not at import time.
-        if module.language == Language::C {
+        if !cpp && module.strict_c {
             build.flag("-Werror=implicit-function-declaration");
         }
     }
@@ -175,7 +247,10 @@ impl CompilerOutput {
 
 /// Runs cc's compile step, turning its error into one that carries the compiler's own
 /// message, and reporting warnings of a successful compile.
-fn run_compile(build: &mut cc::Build, module: &Module) -> Result<Vec<PathBuf>, CompileError> {
+fn run_compile(
+    build: &mut cc::Build,
+    module: &ExtensionSpec,
+) -> Result<Vec<PathBuf>, CompileError> {
     let output = Arc::new(CompilerOutput::default());
     build.message_logger(Some(output.clone()));
     let result = build.try_compile_intermediates();
@@ -202,7 +277,7 @@ fn run_compile(build: &mut cc::Build, module: &Module) -> Result<Vec<PathBuf>, C
     }
 }
 
-fn compile_error(module: &Module) -> impl Fn(cc::Error) -> CompileError + '_ {
+fn compile_error(module: &ExtensionSpec) -> impl Fn(cc::Error) -> CompileError + '_ {
     |e| CompileError::Compile {
         module: module.name.clone(),
         detail: e.to_string(),
@@ -212,7 +287,7 @@ fn compile_error(module: &Module) -> impl Fn(cc::Error) -> CompileError + '_ {
 /// Compiles the module's own `sources` into `out` (shared by all Targets).
 pub fn compile_sources(
     toolchain: &Toolchain,
-    module: &Module,
+    module: &ExtensionSpec,
     maps: &PrefixMaps,
     out: &Path,
 ) -> Result<Vec<PathBuf>, CompileError> {
@@ -220,7 +295,13 @@ pub fn compile_sources(
         return Ok(Vec::new());
     }
     fs_err::create_dir_all(out)?;
-    let mut build = module_build(toolchain, module, maps, out);
+    let mut build = module_build(
+        toolchain,
+        module,
+        module.language == Language::Cxx,
+        maps,
+        out,
+    );
     if toolchain.is_elf() {
         // A vendored library's functions stay inside the extension: nothing from the process
         // (libm's `gamma`, another extension's copy) interposes on them, and they clash with
@@ -234,14 +315,20 @@ pub fn compile_sources(
 /// Compiles the generated C of `module` for `target` into `out`.
 pub fn compile_generated(
     toolchain: &Toolchain,
-    module: &Module,
+    module: &ExtensionSpec,
     generated: &GeneratedSource,
     target: &Target,
     maps: &PrefixMaps,
     out: &Path,
 ) -> Result<Vec<PathBuf>, CompileError> {
     fs_err::create_dir_all(out)?;
-    let mut build = module_build(toolchain, module, maps, out);
+    let mut build = module_build(
+        toolchain,
+        module,
+        module.language == Language::Cxx,
+        maps,
+        out,
+    );
     build.include(&target.build_interpreter.include_dir);
     if !target.limited_api {
         // cffi defines Py_LIMITED_API itself unless told not to.
@@ -251,10 +338,34 @@ pub fn compile_generated(
     run_compile(&mut build, module)
 }
 
+/// Compiles every source of a setuptools Extension for one target: C files with the C
+/// compiler and C++ files with the C++ compiler, as setuptools does. The Extension's include
+/// dirs already hold its target interpreter's headers (setuptools ran under it).
+pub fn compile_extension(
+    toolchain: &Toolchain,
+    module: &ExtensionSpec,
+    maps: &PrefixMaps,
+    out: &Path,
+) -> Result<Vec<PathBuf>, CompileError> {
+    fs_err::create_dir_all(out)?;
+    let (cxx, c): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        module.sources.iter().partition(|p| is_cxx_source(p));
+    let mut objects = Vec::new();
+    for (cpp, files) in [(false, c), (true, cxx)] {
+        if files.is_empty() {
+            continue;
+        }
+        let mut build = module_build(toolchain, module, cpp, maps, out);
+        build.files(files);
+        objects.extend(run_compile(&mut build, module)?);
+    }
+    Ok(objects)
+}
+
 /// Links `objects` into the extension of `module` for `target` at `output`.
 pub fn link(
     toolchain: &Toolchain,
-    module: &Module,
+    module: &ExtensionSpec,
     target: &Target,
     objects: &[PathBuf],
     output: &Path,
@@ -283,8 +394,11 @@ pub fn link(
     for lib in &module.libraries {
         command.arg(format!("-l{lib}"));
     }
+    for dir in &module.runtime_library_dirs {
+        command.arg(format!("-Wl,-rpath,{dir}"));
+    }
     command.args(&module.extra_link_args);
-    tracing::debug!(?command, "linking");
+    tracing::debug!(command = %crate::process::display(&command), "linking");
     let result = command.output()?;
     if !result.status.success() {
         let detail = String::from_utf8_lossy(&result.stderr).trim().to_string();
@@ -309,6 +423,6 @@ pub fn link(
 }
 
 /// `pkg.sub._mod` + `.abi3.so` → `pkg/sub/_mod.abi3.so`.
-pub fn archive_path(module: &Module, ext_suffix: &str) -> String {
+pub fn archive_path(module: &ExtensionSpec, ext_suffix: &str) -> String {
     format!("{}{ext_suffix}", module.name.replace('.', "/"))
 }

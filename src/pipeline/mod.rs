@@ -6,6 +6,7 @@
 mod contents;
 mod native;
 mod repair_wheel;
+mod setuptools;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::codegen::{self, CodegenError, GeneratedSource, Isolation};
-use crate::compile::CompileError;
+use crate::compile::{CompileError, ExtensionSpec};
 use crate::interpreter::Interpreter;
 use crate::plan::{BuildPlan, Flavour, Target};
 use crate::recipe::Recipe;
@@ -24,6 +25,9 @@ use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError, WheelInfo, Writte
 
 pub use contents::{core_metadata, write_metadata_dir};
 pub use repair_wheel::{RepairWheelOptions, RepairedWheel, repair_wheel};
+pub use setuptools::{
+    DEFAULT_SETUP_TIMEOUT, ResolvedProject, build_setuptools, resolve_setuptools,
+};
 
 /// Settings of one build that do not come from the recipe.
 #[derive(Debug, Clone)]
@@ -51,6 +55,8 @@ pub struct BuildOptions {
     pub codegen_python: Option<PathBuf>,
     /// PEP 660: put the extensions next to the sources and write an editable wheel.
     pub editable: bool,
+    /// Time limit of each step that runs a project's own code or pip (setuptools path).
+    pub setup_timeout: std::time::Duration,
 }
 
 /// A wheel that was built and checked.
@@ -66,11 +72,22 @@ pub struct BuiltWheel {
     pub repair: Option<RepairReport>,
 }
 
+/// What was compiled for one target: the resolved build description.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedTarget {
+    /// The target id.
+    pub target: String,
+    /// Each extension with its final sources and arguments.
+    pub extensions: Vec<ExtensionSpec>,
+}
+
 /// The result of `build`.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
     /// The plan that was carried out.
     pub plan: BuildPlan,
+    /// What was compiled, per target.
+    pub resolved: Vec<ResolvedTarget>,
     /// The wheels, in target order.
     pub wheels: Vec<BuiltWheel>,
 }
@@ -99,6 +116,12 @@ pub enum PipelineError {
     /// Metadata could not be assembled.
     #[error("{0}")]
     Metadata(String),
+    /// No plan could be made.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// A setuptools project's backend or build environment failed.
+    #[error(transparent)]
+    Setuptools(Box<crate::setuptools::SetuptoolsError>),
     /// A project file could not be read.
     #[error("cannot read {path}")]
     Read {
@@ -108,6 +131,12 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl From<crate::setuptools::SetuptoolsError> for PipelineError {
+    fn from(error: crate::setuptools::SetuptoolsError) -> Self {
+        PipelineError::Setuptools(Box::new(error))
+    }
 }
 
 /// Builds every target of `plan` and writes one checked wheel per target.
@@ -125,10 +154,37 @@ pub fn build(
     let recipe = &native::prepare(recipe, &toolchain, options)?;
     let generated = generate_all(recipe, plan, interpreters, options)?;
     let mut extensions = native::compile_all(recipe, plan, &generated, &toolchain, options)?;
+    let specs: Vec<ExtensionSpec> = recipe.modules.iter().map(ExtensionSpec::from).collect();
+    let resolved = plan
+        .targets
+        .iter()
+        .map(|target| ResolvedTarget {
+            target: target.id.clone(),
+            extensions: specs
+                .iter()
+                .map(|spec| {
+                    let mut spec = spec.clone();
+                    let key = (target.flavour.clone(), spec.name.clone());
+                    if let Some(source) = generated.get(&key) {
+                        spec.sources.insert(0, source.path.clone());
+                    }
+                    spec.limited_api = target.limited_api;
+                    spec
+                })
+                .collect(),
+        })
+        .collect();
     let mut staged = Vec::new();
     for target in &plan.targets {
         let built = extensions.remove(target.id.as_str()).unwrap_or_default();
-        staged.push(native::finish(recipe, target, built, &toolchain, options)?);
+        staged.push(native::finish(
+            &specs,
+            &recipe.package.name,
+            target,
+            built,
+            &toolchain,
+            options,
+        )?);
     }
     let metadata = contents::core_metadata(recipe)?;
     let python_files = contents::package_files(recipe)?;
@@ -164,6 +220,7 @@ pub fn build(
     }
     Ok(BuildReport {
         plan: plan.clone(),
+        resolved,
         wheels,
     })
 }

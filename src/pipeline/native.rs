@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{BuildOptions, PipelineError};
 use crate::codegen::GeneratedSource;
-use crate::compile::{self, BuiltExtension, PrefixMaps};
+use crate::compile::{self, BuiltExtension, ExtensionSpec, PrefixMaps};
 use crate::plan::{BuildPlan, Flavour, Target};
 use crate::recipe::Recipe;
 use crate::repair::{
@@ -53,6 +53,7 @@ pub(super) fn compile_all<'p>(
     };
     let mut extensions: BTreeMap<&str, Vec<BuiltExtension>> = BTreeMap::new();
     for module in &recipe.modules {
+        let module = &ExtensionSpec::from(module);
         let obj_root = options.build_dir.join("obj").join(&module.name);
         let common = compile::compile_sources(toolchain, module, &maps, &obj_root.join("common"))?;
         for target in &plan.targets {
@@ -75,9 +76,8 @@ pub(super) fn compile_all<'p>(
 }
 
 /// Library directories the build linked from: where the loader-like search also looks.
-fn build_library_dirs(recipe: &Recipe) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = recipe
-        .modules
+fn build_library_dirs(modules: &[ExtensionSpec]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = modules
         .iter()
         .flat_map(|m| m.library_dirs.iter().cloned())
         .collect();
@@ -87,7 +87,8 @@ fn build_library_dirs(recipe: &Recipe) -> Vec<PathBuf> {
 
 /// Checks undefined symbols and repairs (on ELF platforms); elsewhere passes files through.
 pub(super) fn finish(
-    recipe: &Recipe,
+    modules: &[ExtensionSpec],
+    dist_name: &str,
     target: &Target,
     built: Vec<BuiltExtension>,
     toolchain: &Toolchain,
@@ -105,9 +106,9 @@ pub(super) fn finish(
     if !toolchain.is_elf() {
         return Ok(unrepaired(built));
     }
-    let search = LibrarySearch::system(build_library_dirs(recipe));
+    let search = LibrarySearch::system(build_library_dirs(modules));
     for ext in &built {
-        check_symbols(recipe, target, ext, &search)?;
+        check_symbols(modules, target, ext, &search)?;
     }
     if !options.repair {
         return Ok(unrepaired(built));
@@ -122,7 +123,7 @@ pub(super) fn finish(
     let repair_options = RepairOptions {
         bundle: options.bundle,
         search,
-        libs_dir: format!("{}.libs", escape_name(&recipe.package.name)),
+        libs_dir: format!("{}.libs", escape_name(dist_name)),
         work_dir: options.build_dir.join("repaired").join(&target.id),
         internal_root: None,
     };
@@ -152,7 +153,7 @@ pub(super) fn finish(
 
 /// Fails when an extension uses a symbol that nothing it is loaded with defines.
 fn check_symbols(
-    recipe: &Recipe,
+    modules: &[ExtensionSpec],
     target: &Target,
     ext: &BuiltExtension,
     search: &LibrarySearch,
@@ -161,7 +162,7 @@ fn check_symbols(
     if missing.is_empty() {
         return Ok(());
     }
-    let module = recipe.modules.iter().find(|m| m.name == ext.module);
+    let module = modules.iter().find(|m| m.name == ext.module);
     let symbols = missing
         .into_iter()
         .map(|symbol| {

@@ -36,14 +36,18 @@ pub struct RepairedWheel {
     pub repair: RepairReport,
 }
 
-/// A member read from the input wheel.
-struct Member {
-    name: String,
-    contents: Vec<u8>,
-    executable: bool,
+/// A member read from a wheel.
+pub(super) struct Member {
+    /// Its archive path.
+    pub name: String,
+    /// Its bytes.
+    pub contents: Vec<u8>,
+    /// Whether its mode has an executable bit.
+    pub executable: bool,
 }
 
-fn read_members(path: &Path) -> Result<Vec<Member>, PipelineError> {
+/// Every file of the wheel at `path`.
+pub(super) fn read_members(path: &Path) -> Result<Vec<Member>, PipelineError> {
     let zip_error = |source| {
         PipelineError::Wheel(WheelError::Zip {
             wheel: path.to_path_buf(),

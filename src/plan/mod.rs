@@ -139,16 +139,72 @@ pub struct Selection {
     pub skip: Vec<String>,
 }
 
+/// What planning needs to know of a project, whichever way it is described (a recipe, or a
+/// setuptools project whose backend was asked).
+#[derive(Debug, Clone)]
+pub struct ProjectShape {
+    /// Distribution name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// `Requires-Python`.
+    pub requires_python: Option<pep440_rs::VersionSpecifiers>,
+    /// Module names (for display).
+    pub modules: Vec<String>,
+    /// Every module can use the limited API: CPythons share one abi3 build.
+    pub abi3_allowed: bool,
+    /// A module requires the limited API: interpreters that cannot use it are left out.
+    pub abi3_required: bool,
+}
+
+impl From<&Recipe> for ProjectShape {
+    fn from(recipe: &Recipe) -> Self {
+        ProjectShape {
+            name: recipe.package.name.clone(),
+            version: recipe.package.version.to_string(),
+            requires_python: recipe.package.requires_python.clone(),
+            modules: recipe
+                .modules
+                .iter()
+                .map(|m| match (&m.script, m.name.is_empty()) {
+                    // Named by the script's set_source, known once it has run.
+                    (Some(script), true) => {
+                        format!("(from {}:{})", script.path, script.attribute)
+                    }
+                    _ => m.name.clone(),
+                })
+                .collect(),
+            abi3_allowed: recipe
+                .modules
+                .iter()
+                .all(|m| m.limited_api != LimitedApi::False),
+            abi3_required: recipe
+                .modules
+                .iter()
+                .any(|m| m.limited_api == LimitedApi::True),
+        }
+    }
+}
+
 /// Makes the plan for `recipe` over `interpreters` (already discovered and probed).
 pub fn plan(
     recipe: &Recipe,
     interpreters: &[Interpreter],
     selection: &Selection,
 ) -> Result<BuildPlan, PlanError> {
+    plan_project(&ProjectShape::from(recipe), interpreters, selection)
+}
+
+/// Makes the plan for a project of `shape` over `interpreters`.
+pub fn plan_project(
+    shape: &ProjectShape,
+    interpreters: &[Interpreter],
+    selection: &Selection,
+) -> Result<BuildPlan, PlanError> {
     let mut skipped = Vec::new();
     let mut chosen = Vec::new();
     for interp in interpreters {
-        match exclusion(recipe, interp, selection) {
+        match exclusion(shape, interp, selection) {
             Some(reason) => skipped.push(Skipped {
                 interpreter: interp.identifier(),
                 executable: interp.executable.clone(),
@@ -157,7 +213,7 @@ pub fn plan(
             None => chosen.push(interp.clone()),
         }
     }
-    let targets = group(recipe, &chosen)?;
+    let targets = group(shape, &chosen)?;
     if targets.is_empty() {
         let detail = if skipped.is_empty() {
             ": none found on PATH or in pyenv; pass one with -i".to_string()
@@ -178,31 +234,23 @@ pub fn plan(
         return Err(PlanError::NoInterpreters { detail });
     }
     Ok(BuildPlan {
-        name: recipe.package.name.clone(),
-        version: recipe.package.version.to_string(),
-        modules: recipe
-            .modules
-            .iter()
-            .map(|m| match (&m.script, m.name.is_empty()) {
-                // Named by the script's set_source, known once it has run.
-                (Some(script), true) => format!("(from {}:{})", script.path, script.attribute),
-                _ => m.name.clone(),
-            })
-            .collect(),
+        name: shape.name.clone(),
+        version: shape.version.clone(),
+        modules: shape.modules.clone(),
         targets,
         skipped,
     })
 }
 
 /// Why `interp` is left out, or `None` to keep it.
-fn exclusion(recipe: &Recipe, interp: &Interpreter, selection: &Selection) -> Option<String> {
+fn exclusion(shape: &ProjectShape, interp: &Interpreter, selection: &Selection) -> Option<String> {
     if !selection.select.is_empty() && !selection.select.iter().any(|s| interp.matches(s)) {
         return Some(format!("not selected by {}", selection.select.join(", ")));
     }
     if let Some(skip) = selection.skip.iter().find(|s| interp.matches(s)) {
         return Some(format!("skipped by `{skip}`"));
     }
-    if let Some(spec) = &recipe.package.requires_python {
+    if let Some(spec) = &shape.requires_python {
         let version = pep440_rs::Version::from_str(&interp.version_string()).ok()?;
         if !spec.contains(&version) {
             return Some(format!(
@@ -211,11 +259,7 @@ fn exclusion(recipe: &Recipe, interp: &Interpreter, selection: &Selection) -> Op
             ));
         }
     }
-    let wants_limited = recipe
-        .modules
-        .iter()
-        .any(|m| m.limited_api == LimitedApi::True);
-    if wants_limited && !can_use_limited_api(interp) {
+    if shape.abi3_required && !can_use_limited_api(interp) {
         return Some("a module sets `limited_api: true`, which this interpreter cannot use".into());
     }
     None
@@ -227,11 +271,8 @@ fn can_use_limited_api(interp: &Interpreter) -> bool {
 }
 
 /// Groups interpreters into targets.
-fn group(recipe: &Recipe, chosen: &[Interpreter]) -> Result<Vec<Target>, PlanError> {
-    let abi3_allowed = recipe
-        .modules
-        .iter()
-        .all(|m| m.limited_api != LimitedApi::False);
+fn group(shape: &ProjectShape, chosen: &[Interpreter]) -> Result<Vec<Target>, PlanError> {
+    let abi3_allowed = shape.abi3_allowed;
     let mut targets: Vec<Target> = Vec::new();
     let (abi3, per_abi): (Vec<&Interpreter>, Vec<&Interpreter>) = chosen
         .iter()

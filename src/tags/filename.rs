@@ -86,10 +86,10 @@ impl WheelFilename {
         if !is_valid_name(&self.name) {
             return Err(TagError::Name(self.name.clone()));
         }
-        if let Some(build) = &self.build {
-            if !is_valid_build_tag(build) {
-                return Err(TagError::BuildTag(build.clone()));
-            }
+        if let Some(build) = &self.build
+            && !is_valid_build_tag(build)
+        {
+            return Err(TagError::BuildTag(build.clone()));
         }
         let sets = [
             ("Python", check_tag_set(&self.python)),

@@ -15,7 +15,7 @@ use crate::tags::{TagError, WheelTag};
 pub use metadata::{CoreMetadata, Person, WheelInfo};
 pub use record::{record_hash, record_line, render_record};
 pub use verify::verify_wheel;
-pub use writer::{DEFAULT_SOURCE_DATE_EPOCH, write_wheel, write_wheel_with_metadata_text};
+pub use writer::{DEFAULT_SOURCE_DATE_EPOCH, hex, write_wheel, write_wheel_with_metadata_text};
 
 /// Errors from rendering, writing and verifying wheels; each names the field, path or member.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,370 @@
+//! The setuptools path: an unmodified setuptools project, built for every interpreter at once.
+//!
+//! 1. The project's shape: name, version and Requires-Python from `PKG-INFO` (an sdist) or
+//!    from the backend's `prepare_metadata_for_build_wheel` (a checkout).
+//! 2. The plan, assuming abi3 until an Extension says otherwise.
+//! 3. Per target, the backend's `build_wheel` under the target's interpreter, with compiling
+//!    recorded instead of done ([`crate::setuptools`]). When an Extension is not
+//!    `py_limited_api`, the CPythons get one build each, and the plan is made again.
+//! 4. Per target, cffi-wheel compiles and links the recorded Extensions, checks and repairs
+//!    them, and adds them to setuptools' wheel, which it re-tags and re-packs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::native::{self, NativeFiles};
+use super::repair_wheel::read_members;
+use super::{BuildOptions, BuildReport, BuiltWheel, PipelineError, ResolvedTarget};
+use crate::compile::{self, ExtensionSpec, PrefixMaps};
+use crate::interpreter::{Implementation, Interpreter};
+use crate::plan::{self, BuildPlan, ProjectShape, Selection, Target};
+use crate::recipe::Language;
+use crate::setuptools::{
+    self, BuildEnv, CapturedExtension, HollowBuild, HookRunner, SetuptoolsError, SetuptoolsProject,
+};
+use crate::tags::WheelFilename;
+use crate::toolchain::Toolchain;
+use crate::wheel::{self, WheelEntry, WheelError, WheelInfo, WrittenWheel};
+
+/// The default time limit of one backend hook or environment step (`--setup-timeout`).
+pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(1800);
+
+/// A setuptools project with every target's Extensions recorded: what `plan` shows and
+/// `build` compiles.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedProject {
+    /// The project.
+    pub project: SetuptoolsProject,
+    /// The plan.
+    pub plan: BuildPlan,
+    /// Per target id: what setuptools' run under its interpreter left.
+    pub builds: BTreeMap<String, HollowBuild>,
+}
+
+/// Runs the project's backend for every target of the plan (steps 1-3).
+pub fn resolve_setuptools(
+    project: &SetuptoolsProject,
+    interpreters: &[Interpreter],
+    selection: &Selection,
+    options: &BuildOptions,
+) -> Result<ResolvedProject, PipelineError> {
+    let mut shape = project_shape(project, interpreters, options)?;
+    let mut plan = plan::plan_project(&shape, interpreters, selection)?;
+    let mut by_python: BTreeMap<PathBuf, HollowBuild> = BTreeMap::new();
+    let mut index = 0;
+    while index < plan.targets.len() {
+        let target = &plan.targets[index];
+        let python = target.build_interpreter.path.clone();
+        if !by_python.contains_key(&python) {
+            let hollow = capture(project, target, options)?;
+            by_python.insert(python.clone(), hollow);
+        }
+        let hollow = &by_python[&python];
+        if target.limited_api && hollow.extensions.iter().any(|e| !e.py_limited_api) {
+            let names: Vec<&str> = hollow
+                .extensions
+                .iter()
+                .filter(|e| !e.py_limited_api)
+                .map(|e| e.name.as_str())
+                .collect();
+            tracing::info!(
+                "{} not py_limited_api: one build per CPython version",
+                names.join(", ")
+            );
+            shape.abi3_allowed = false;
+            plan = plan::plan_project(&shape, interpreters, selection)?;
+            index = 0;
+            continue;
+        }
+        index += 1;
+    }
+    plan.modules = by_python
+        .values()
+        .flat_map(|h| h.extensions.iter().map(|e| e.name.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let builds = plan
+        .targets
+        .iter()
+        .map(|t| (t.id.clone(), by_python[&t.build_interpreter.path].clone()))
+        .collect();
+    Ok(ResolvedProject {
+        project: project.clone(),
+        plan,
+        builds,
+    })
+}
+
+/// Compiles, repairs and writes the wheels of a resolved project (step 4).
+pub fn build_setuptools(
+    resolved: &ResolvedProject,
+    options: &BuildOptions,
+) -> Result<BuildReport, PipelineError> {
+    // setuptools compiles with sysconfig's OPT (-DNDEBUG -O3 on CPython's default build).
+    let toolchain = Toolchain::host(3, options.debug_info.unwrap_or(false));
+    let maps = PrefixMaps {
+        project_root: resolved.project.root.clone(),
+        build_dir: options.build_dir.clone(),
+    };
+    let mut staged = Vec::new();
+    let mut resolved_targets = Vec::new();
+    for target in &resolved.plan.targets {
+        let hollow = &resolved.builds[&target.id];
+        let specs: Vec<ExtensionSpec> = hollow.extensions.iter().map(spec_of).collect();
+        let mut built = Vec::new();
+        for spec in &specs {
+            let out = options
+                .build_dir
+                .join("obj")
+                .join(&target.id)
+                .join(&spec.name);
+            let mut objects = compile::compile_extension(&toolchain, spec, &maps, &out)?;
+            objects.extend(spec.extra_objects.iter().cloned());
+            let output = options
+                .build_dir
+                .join("ext")
+                .join(&target.id)
+                .join(compile::archive_path(spec, &target.ext_suffix));
+            built.push(compile::link(&toolchain, spec, target, &objects, &output)?);
+            tracing::info!("built {} for {}", spec.name, target.id);
+        }
+        let dist_name = resolved.plan.name.clone();
+        let native = native::finish(&specs, &dist_name, target, built, &toolchain, options)?;
+        staged.push((target, hollow, native));
+        resolved_targets.push(ResolvedTarget {
+            target: target.id.clone(),
+            extensions: specs,
+        });
+    }
+    let mut wheels = Vec::new();
+    for (target, hollow, native) in staged {
+        let written = write_merged(&hollow.wheel, target, native.clone(), options)?;
+        wheels.push(BuiltWheel {
+            target: target.id.clone(),
+            interpreters: target
+                .interpreters
+                .iter()
+                .map(Interpreter::identifier)
+                .collect(),
+            wheel: written,
+            repair: native.repair,
+        });
+    }
+    Ok(BuildReport {
+        plan: resolved.plan.clone(),
+        resolved: resolved_targets,
+        wheels,
+    })
+}
+
+/// The setuptools Extension as cffi-wheel compiles it.
+fn spec_of(ext: &CapturedExtension) -> ExtensionSpec {
+    let (kept, dropped): (Vec<String>, Vec<String>) = ext
+        .runtime_library_dirs
+        .iter()
+        .cloned()
+        .partition(|dir| dir.starts_with("$ORIGIN"));
+    if !dropped.is_empty() {
+        tracing::warn!(
+            "{}: runtime_library_dirs {} not written into the extension (a RUNPATH into the \
+             build machine); repair bundles the libraries found there",
+            ext.name,
+            dropped.join(", ")
+        );
+    }
+    let mut define_macros = ext.define_macros.clone();
+    if !ext.undef_macros.iter().any(|m| m == "NDEBUG")
+        && !define_macros.iter().any(|(name, _)| name == "NDEBUG")
+    {
+        define_macros.push(("NDEBUG".to_string(), None));
+    }
+    let cxx = ext.language == "c++" || ext.sources.iter().any(|s| compile::is_cxx_source(s));
+    ExtensionSpec {
+        name: ext.name.clone(),
+        sources: ext.sources.clone(),
+        include_dirs: ext.include_dirs.clone(),
+        define_macros,
+        undef_macros: ext.undef_macros.clone(),
+        libraries: ext.libraries.clone(),
+        static_libraries: Vec::new(),
+        library_dirs: ext.library_dirs.clone(),
+        runtime_library_dirs: kept,
+        extra_objects: ext.extra_objects.clone(),
+        extra_compile_args: ext.extra_compile_args.clone(),
+        extra_link_args: ext.extra_link_args.clone(),
+        language: if cxx { Language::Cxx } else { Language::C },
+        limited_api: ext.py_limited_api,
+        strict_c: false,
+        cdef: String::new(),
+    }
+}
+
+/// The environment and hook runner for one interpreter.
+fn with_runner<T>(
+    project: &SetuptoolsProject,
+    interpreter: &Interpreter,
+    work_dir: PathBuf,
+    options: &BuildOptions,
+    body: impl FnOnce(&HookRunner<'_>) -> Result<T, SetuptoolsError>,
+) -> Result<T, PipelineError> {
+    let env: BuildEnv = setuptools::ensure_build_env(
+        &options.cache_dir,
+        interpreter,
+        &project.requires,
+        options.offline,
+        options.setup_timeout,
+    )?;
+    let runner = HookRunner {
+        project,
+        env: &env,
+        work_dir,
+        limit: options.setup_timeout,
+    };
+    let extra = runner.requires()?;
+    env.ensure_extra(&extra, options.offline, options.setup_timeout)?;
+    Ok(body(&runner)?)
+}
+
+/// Runs the backend's build_wheel for `target` under its build interpreter.
+fn capture(
+    project: &SetuptoolsProject,
+    target: &Target,
+    options: &BuildOptions,
+) -> Result<HollowBuild, PipelineError> {
+    let interpreter = &target.build_interpreter;
+    tracing::info!(
+        "running {}'s build backend under {} {}",
+        project.root.display(),
+        interpreter.identifier(),
+        interpreter.version_string()
+    );
+    let work_dir = options
+        .build_dir
+        .join("setuptools")
+        .join(interpreter.identifier());
+    with_runner(project, interpreter, work_dir, options, |runner| {
+        runner.build()
+    })
+}
+
+/// Name, version and Requires-Python: from PKG-INFO, else from the backend.
+fn project_shape(
+    project: &SetuptoolsProject,
+    interpreters: &[Interpreter],
+    options: &BuildOptions,
+) -> Result<ProjectShape, PipelineError> {
+    let (text, source) = match &project.pkg_info {
+        Some(path) => (
+            fs_err::read_to_string(path).map_err(|source| PipelineError::Read {
+                path: path.clone(),
+                source,
+            })?,
+            path.display().to_string(),
+        ),
+        None => {
+            let host = interpreters
+                .iter()
+                .filter(|i| i.implementation == Implementation::CPython && !i.gil_disabled)
+                .max_by_key(|i| i.version)
+                .ok_or_else(|| {
+                    PipelineError::Metadata(
+                        "asking the project's build backend for its metadata needs a CPython; \
+                         none was found (pass one with -i)"
+                            .into(),
+                    )
+                })?;
+            let work_dir = options.build_dir.join("setuptools").join("metadata");
+            let text = with_runner(project, host, work_dir, options, |runner| runner.metadata())?;
+            (text, "the build backend's METADATA".to_string())
+        }
+    };
+    let field = |name: &str| setuptools::pkg_info_field(&text, name);
+    let missing = |name: &str| PipelineError::Metadata(format!("{source} has no {name}"));
+    let requires_python = match field("Requires-Python") {
+        Some(spec) => Some(pep440_rs::VersionSpecifiers::from_str(&spec).map_err(|e| {
+            PipelineError::Metadata(format!("{source}: Requires-Python `{spec}`: {e}"))
+        })?),
+        None => None,
+    };
+    Ok(ProjectShape {
+        name: field("Name").ok_or_else(|| missing("Name"))?,
+        version: field("Version").ok_or_else(|| missing("Version"))?,
+        requires_python,
+        modules: Vec::new(),
+        abi3_allowed: true,
+        abi3_required: false,
+    })
+}
+
+/// setuptools' wheel with the compiled extensions added, re-tagged for `target` and
+/// re-packed deterministically; METADATA and the rest of `.dist-info` are kept as they are.
+fn write_merged(
+    hollow: &Path,
+    target: &Target,
+    native: NativeFiles,
+    options: &BuildOptions,
+) -> Result<WrittenWheel, PipelineError> {
+    let file_name = hollow
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let mut filename: WheelFilename = file_name.parse().map_err(WheelError::from)?;
+    filename.python = vec![target.tag.python.clone()];
+    filename.abi = vec![target.tag.abi.clone()];
+    filename.platform = native.platform.clone();
+    let dist_info = format!("{}/", filename.dist_info_dir());
+    let mut entries = Vec::new();
+    let mut extras = Vec::new();
+    let mut metadata = None;
+    for member in read_members(hollow)? {
+        match member.name.strip_prefix(&dist_info) {
+            Some("METADATA") => {
+                metadata = Some(String::from_utf8_lossy(&member.contents).into_owned());
+            }
+            Some("WHEEL" | "RECORD") => {}
+            Some(rel) => extras.push(WheelEntry {
+                path: rel.to_string(),
+                contents: member.contents,
+                executable: member.executable,
+            }),
+            None => entries.push(WheelEntry {
+                path: member.name,
+                contents: member.contents,
+                executable: member.executable,
+            }),
+        }
+    }
+    for (archive_path, path) in &native.files {
+        entries.push(WheelEntry {
+            path: archive_path.clone(),
+            contents: super::contents::read(path)?,
+            executable: true,
+        });
+    }
+    let metadata = metadata.ok_or_else(|| {
+        PipelineError::Metadata(format!("{} has no {dist_info}METADATA", hollow.display()))
+    })?;
+    let info = WheelInfo {
+        generator: format!("cffi-wheel {}", env!("CARGO_PKG_VERSION")),
+        root_is_purelib: false,
+        tags: filename.tags(),
+        build: None,
+    };
+    let written = wheel::write_wheel_with_metadata_text(
+        &options.out_dir,
+        &filename,
+        metadata,
+        &info,
+        entries,
+        extras,
+        options.source_date_epoch,
+    )?;
+    wheel::verify_wheel(&written.path)?;
+    tracing::info!("wrote {}", written.path.display());
+    Ok(written)
+}

@@ -1,0 +1,208 @@
+//! Running other programs: a time limit, output kept in a log file, the command shown
+//! without environment values.
+//!
+//! A child runs in its own process group (on Unix), so a time-out stops everything it
+//! started (a `setup.py` that runs `cmake` that runs `make`), not only the child itself.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long to wait between checks on a running child.
+const POLL: Duration = Duration::from_millis(20);
+
+/// How many lines of a failed command's output an error shows.
+pub const TAIL_LINES: usize = 25;
+
+/// Why a command did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// It could not be started.
+    #[error("could not run `{command}`")]
+    Spawn {
+        /// The command as shown.
+        command: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It ran longer than allowed and was stopped.
+    #[error(
+        "`{command}` did not finish within {} s and was stopped; its output so far is in {}",
+        limit.as_secs(),
+        log.display()
+    )]
+    TimedOut {
+        /// The command as shown.
+        command: String,
+        /// The limit.
+        limit: Duration,
+        /// The log file.
+        log: PathBuf,
+    },
+    /// Waiting for it, or its log, failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// What a finished command left.
+#[derive(Debug)]
+pub struct Finished {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Where its stdout and stderr went.
+    pub log: PathBuf,
+}
+
+impl Finished {
+    /// The last [`TAIL_LINES`] lines of its output.
+    pub fn tail(&self) -> String {
+        tail_of(&self.log)
+    }
+}
+
+/// The last [`TAIL_LINES`] lines of the text in `log` (empty when it cannot be read).
+pub fn tail_of(log: &Path) -> String {
+    let text = fs_err::read(log)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
+}
+
+/// The program and its arguments, for messages. Environment values are never shown:
+/// in CI they hold tokens.
+pub fn display(command: &Command) -> String {
+    let mut words = vec![command.get_program().to_string_lossy().into_owned()];
+    words.extend(command.get_args().map(|a| a.to_string_lossy().into_owned()));
+    words
+        .iter()
+        .map(|w| {
+            let plain = |c: char| c.is_ascii_alphanumeric() || "_./=:,+@%-".contains(c);
+            if w.is_empty() || !w.chars().all(plain) {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Runs `command` with stdin closed and stdout and stderr both written to `log`, stopping
+/// it (and every process it started) after `limit`.
+pub fn run_logged(
+    command: &mut Command,
+    log: &Path,
+    limit: Duration,
+) -> Result<Finished, ProcessError> {
+    let shown = display(command);
+    tracing::debug!(command = %shown, log = %log.display(), "running");
+    if let Some(parent) = log.parent() {
+        fs_err::create_dir_all(parent)?;
+    }
+    let out = fs_err::File::create(log)?.into_parts().0;
+    let err = out.try_clone()?;
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
+    own_process_group(command);
+    let mut child = command.spawn().map_err(|source| ProcessError::Spawn {
+        command: shown.clone(),
+        source,
+    })?;
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Finished {
+                status,
+                log: log.to_path_buf(),
+            });
+        }
+        if started.elapsed() >= limit {
+            stop_group(&mut child);
+            return Err(ProcessError::TimedOut {
+                command: shown,
+                limit,
+                log: log.to_path_buf(),
+            });
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+#[cfg(unix)]
+fn own_process_group(command: &mut Command) {
+    use std::os::unix::process::CommandExt as _;
+    command.process_group(0);
+}
+
+#[cfg(not(unix))]
+fn own_process_group(_command: &mut Command) {}
+
+/// Kills the child's whole process group (Unix), or the child alone, and reaps it.
+fn stop_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the process group the child leads
+        // (process_group(0) made it the leader); it touches no memory of ours.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_shows_arguments_but_no_environment_values() {
+        let mut command = Command::new("python3");
+        command
+            .args(["-c", "print(1)"])
+            .env("TOKEN", "s3cret-value");
+        let shown = display(&command);
+        assert_eq!(shown, "python3 -c 'print(1)'");
+        assert!(!shown.contains("s3cret"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_command_that_runs_too_long_is_stopped_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("child-still-running");
+        let log = dir.path().join("log.txt");
+        // The shell starts a grandchild that would write the marker after 2 s.
+        let script = format!(
+            "echo started; (sleep 2; touch {}) & sleep 30",
+            marker.display()
+        );
+        let mut command = Command::new("sh");
+        command.args(["-c", &script]);
+        let err = run_logged(&mut command, &log, Duration::from_secs(1)).unwrap_err();
+        assert!(matches!(err, ProcessError::TimedOut { .. }), "{err}");
+        assert!(
+            err.to_string().contains("did not finish within 1 s"),
+            "{err}"
+        );
+        std::thread::sleep(Duration::from_millis(2500));
+        assert!(!marker.exists(), "the grandchild outlived the time-out");
+        assert_eq!(tail_of(&log), "started");
+    }
+
+    #[test]
+    fn output_of_a_finished_command_is_in_its_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log.txt");
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo out; echo err >&2; exit 3"]);
+        let finished = run_logged(&mut command, &log, Duration::from_secs(30)).unwrap();
+        assert_eq!(finished.status.code(), Some(3));
+        let tail = finished.tail();
+        assert!(tail.contains("out") && tail.contains("err"), "{tail}");
+    }
+}
