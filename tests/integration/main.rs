@@ -16,3 +16,4 @@ mod errors;
 mod external;
 mod numba;
 mod scripts;
+mod setuptools;

@@ -1,0 +1,220 @@
+//! setuptools projects built as they are: no recipe, no `import`, no edits.
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::context::{
+    Build, build_json, copy_fixture, install_and_check_everywhere, interpreters, program, run_cli,
+    wheel_members,
+};
+
+/// Builds a copy of `fixture` unchanged, for every interpreter found.
+fn build_as_is(fixture: &str) -> Build {
+    let project = copy_fixture(fixture);
+    let out = project.temp.path().join("out");
+    let (_, wheels) = build_json(&project.root, &out, &[]);
+    Build {
+        fixture: fixture.to_string(),
+        project,
+        out,
+        wheels,
+    }
+}
+
+#[test]
+fn legacy_setuptools_projects_build_as_is_and_pass_their_checks_everywhere() {
+    let Some(found) = interpreters() else { return };
+    for fixture in ["legacy_sources", "legacy_libraries"] {
+        let build = build_as_is(fixture);
+        let names: Vec<String> = build.wheels.iter().map(|w| w.file_name()).collect();
+        assert_eq!(
+            names.len(),
+            2,
+            "{fixture}: one abi3 and one PyPy wheel: {names:?}"
+        );
+        assert!(names.iter().any(|n| n.contains("-cp38-abi3-")), "{names:?}");
+        assert!(
+            names.iter().any(|n| n.contains("-pp39-pypy39_pp73-")),
+            "{names:?}"
+        );
+        let abi3 = build.wheels.iter().find(|w| w.is_abi3()).unwrap();
+        for python in &found.cpythons {
+            assert!(
+                abi3.interpreters
+                    .iter()
+                    .any(|i| crate::context::same_program(i, python)),
+                "{fixture}: the abi3 wheel does not claim {}",
+                python.display()
+            );
+        }
+        let passed = install_and_check_everywhere(&build);
+        assert!(passed >= 7, "{fixture}: passed on {passed} interpreters");
+    }
+}
+
+#[test]
+fn plan_json_of_a_setuptools_project_shows_each_extension_as_setuptools_resolved_it() {
+    let Some(_) = interpreters() else { return };
+    let project = copy_fixture("legacy_libraries");
+    let run = run_cli([
+        OsStr::new("plan"),
+        project.root.as_os_str(),
+        OsStr::new("--json"),
+    ]);
+    run.assert_success("plan --json");
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        plan["plan"]["modules"],
+        serde_json::json!(["legacypkg._native"])
+    );
+    let builds = plan["builds"].as_object().unwrap();
+    assert!(builds.contains_key("cp38-abi3"), "{builds:?}");
+    let ext = &builds["cp38-abi3"]["extensions"][0];
+    assert_eq!(ext["name"], "legacypkg._native");
+    assert_eq!(ext["language"], "c++", "{ext}");
+    assert_eq!(ext["py_limited_api"], true);
+    let sources: Vec<&str> = ext["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        sources.iter().any(|s| s.ends_with("src/stats.cpp")),
+        "{sources:?}"
+    );
+    // cffi's generated C, made by the build environment's cffi under CPython 3.8.
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.ends_with("_native.cpp") || s.ends_with("_native.c"))
+    );
+    let includes = ext["include_dirs"].to_string();
+    assert!(
+        includes.contains("3.8"),
+        "CPython 3.8's headers: {includes}"
+    );
+    // Nothing was compiled.
+    assert!(!project.root.join("dist").exists());
+}
+
+/// Runs `build` on a copy of `fixtures/setuptools_bad/<case>`, checks that the output
+/// directory holds nothing, and returns the run.
+fn build_bad(case: &str, extra: &[&str]) -> crate::context::Run {
+    let project = copy_fixture(&format!("setuptools_bad/{case}"));
+    let out = project.temp.path().join("out");
+    let mut args = vec![
+        OsStr::new("build"),
+        project.root.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+    ];
+    args.extend(extra.iter().map(OsStr::new));
+    let run = run_cli(&args);
+    let leftovers: Vec<String> = if out.exists() {
+        fs_err::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    assert!(
+        leftovers.is_empty(),
+        "{case}: left {leftovers:?} in {}",
+        out.display()
+    );
+    run
+}
+
+#[test]
+fn a_setup_py_that_raises_fails_with_the_step_and_its_traceback() {
+    let Some(_) = interpreters() else { return };
+    let run = build_bad("raises", &[]);
+    let stderr = &run.stderr;
+    assert_eq!(run.code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("get_requires_for_build_wheel failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("RuntimeError: libfoo not found"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("in find_libfoo"),
+        "the traceback's tail: {stderr}"
+    );
+    assert!(stderr.contains("the whole output is in"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_setup_py_that_never_returns_is_stopped_after_the_timeout() {
+    let Some(_) = interpreters() else { return };
+    let run = build_bad("hangs", &["--setup-timeout", "5"]);
+    let stderr = &run.stderr;
+    assert_eq!(run.code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not finish within 5 s and was stopped"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("get_requires_for_build_wheel"), "{stderr}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let output = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_setuptools_scm_checkout_gets_its_version_from_the_git_tag() {
+    let Some(_) = interpreters() else { return };
+    let Some(_) = program("git") else { return };
+    let project = copy_fixture("scm_checkout");
+    git(&project.root, &["init", "-q"]);
+    git(&project.root, &["add", "."]);
+    git(&project.root, &["commit", "-q", "-m", "initial"]);
+    git(&project.root, &["tag", "v2.3.4"]);
+    let out = project.temp.path().join("out");
+    let (_, wheels) = build_json(&project.root, &out, &[]);
+    assert!(!wheels.is_empty());
+    for wheel in &wheels {
+        let name = wheel.file_name();
+        assert!(name.starts_with("scm_demo-2.3.4-"), "{name}");
+        let metadata = wheel_members(&wheel.path, |n| n.ends_with(".dist-info/METADATA"));
+        let text = String::from_utf8_lossy(&metadata[0].1).into_owned();
+        assert!(text.contains("\nVersion: 2.3.4\n"), "{text}");
+        assert!(text.contains("\nProvides-Extra: test\n"), "{text}");
+        // Formatting follows the target interpreter's setuptools (75 on 3.8 writes
+        // `pytest ; extra == 'test'`, 80 writes `pytest; extra == "test"`).
+        assert!(
+            text.lines().any(|l| l.starts_with("Requires-Dist: pytest")
+                && l.contains("extra ==")
+                && l.contains("test")),
+            "{text}"
+        );
+        let entry_points = wheel_members(&wheel.path, |n| n.ends_with("entry_points.txt"));
+        let text = String::from_utf8_lossy(&entry_points[0].1).into_owned();
+        assert!(text.contains("scm-demo = scmdemo:main"), "{text}");
+    }
+    let build = Build {
+        fixture: "scm_checkout".to_string(),
+        project,
+        out,
+        wheels,
+    };
+    assert!(install_and_check_everywhere(&build) >= 7);
+}
