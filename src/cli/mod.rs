@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::interpreter::{self, Interpreter};
 use crate::pipeline::{self, BuildOptions};
 use crate::plan::{self, Selection};
+use crate::setuptools::Detected;
 use crate::{env_vars, migrate, recipe, verify};
 
 pub use render::CliError;
@@ -299,8 +300,20 @@ fn project_kind(path: &Path) -> Result<Project, CliError> {
         Err(not_found @ recipe::RecipeError::NotFound { .. }) if path.is_dir() => {
             let root = absolute(path.to_path_buf())?;
             match crate::setuptools::detect(&root).map_err(pipeline::PipelineError::from)? {
-                Some(project) => Ok(Project::Setuptools(project)),
-                None => Err(not_found.into()),
+                Detected::Setuptools(project) => Ok(Project::Setuptools(project)),
+                Detected::OtherBackend(backend) => Err(CliError::Usage(format!(
+                    "{} has no cffi-wheel recipe, and its build backend is `{backend}`, not \
+                     setuptools\nhelp: cffi-wheel builds setuptools projects as they are, and \
+                     projects with a recipe; write one with `cffi-wheel import` (setup.py \
+                     projects) or by hand (docs/recipe.md), or build this one with `pip wheel .`",
+                    root.display()
+                ))),
+                Detected::Nothing => Err(CliError::Usage(format!(
+                    "{not_found}, and {} is no setuptools project either (no setup.py, no \
+                     [build-system] in pyproject.toml)\nhelp: point cffi-wheel at a project \
+                     directory, or write a recipe (docs/recipe.md)",
+                    root.display()
+                ))),
             }
         }
         Err(e) => Err(e.into()),

@@ -141,9 +141,15 @@ pub fn build_setuptools(
             extensions: specs,
         });
     }
+    // Every wheel is assembled (all reading and checking done) before the first is written,
+    // so a failure leaves no wheel behind.
+    let assembled = staged
+        .iter()
+        .map(|(target, hollow, native)| assemble(&hollow.wheel, target, native))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut wheels = Vec::new();
-    for (target, hollow, native) in staged {
-        let written = write_merged(&hollow.wheel, target, native.clone(), options)?;
+    for ((target, _, native), wheel) in staged.into_iter().zip(assembled) {
+        let written = wheel.write(options)?;
         wheels.push(BuiltWheel {
             target: target.id.clone(),
             interpreters: target
@@ -301,14 +307,44 @@ fn project_shape(
     })
 }
 
-/// setuptools' wheel with the compiled extensions added, re-tagged for `target` and
-/// re-packed deterministically; METADATA and the rest of `.dist-info` are kept as they are.
-fn write_merged(
+/// One wheel ready to be written.
+struct Assembled {
+    filename: WheelFilename,
+    metadata: String,
+    entries: Vec<WheelEntry>,
+    extras: Vec<WheelEntry>,
+}
+
+impl Assembled {
+    fn write(self, options: &BuildOptions) -> Result<WrittenWheel, PipelineError> {
+        let info = WheelInfo {
+            generator: format!("cffi-wheel {}", env!("CARGO_PKG_VERSION")),
+            root_is_purelib: false,
+            tags: self.filename.tags(),
+            build: None,
+        };
+        let written = wheel::write_wheel_with_metadata_text(
+            &options.out_dir,
+            &self.filename,
+            self.metadata,
+            &info,
+            self.entries,
+            self.extras,
+            options.source_date_epoch,
+        )?;
+        wheel::verify_wheel(&written.path)?;
+        tracing::info!("wrote {}", written.path.display());
+        Ok(written)
+    }
+}
+
+/// setuptools' wheel with the compiled extensions added, re-tagged for `target`;
+/// METADATA and the rest of `.dist-info` are kept as they are.
+fn assemble(
     hollow: &Path,
     target: &Target,
-    native: NativeFiles,
-    options: &BuildOptions,
-) -> Result<WrittenWheel, PipelineError> {
+    native: &NativeFiles,
+) -> Result<Assembled, PipelineError> {
     let file_name = hollow
         .file_name()
         .and_then(|n| n.to_str())
@@ -317,14 +353,24 @@ fn write_merged(
     filename.python = vec![target.tag.python.clone()];
     filename.abi = vec![target.tag.abi.clone()];
     filename.platform = native.platform.clone();
-    let dist_info = format!("{}/", filename.dist_info_dir());
+    let members = read_members(hollow)?;
+    // The `.dist-info` directory as setuptools named it (`PyNaCl-1.6.2.dist-info` for
+    // some versions): the one top-level directory holding METADATA.
+    let dist_info = members
+        .iter()
+        .filter_map(|m| m.name.strip_suffix(".dist-info/METADATA"))
+        .find(|stem| !stem.contains('/'))
+        .map(|stem| format!("{stem}.dist-info/"))
+        .ok_or_else(|| {
+            PipelineError::Metadata(format!("{} has no .dist-info/METADATA", hollow.display()))
+        })?;
     let mut entries = Vec::new();
     let mut extras = Vec::new();
-    let mut metadata = None;
-    for member in read_members(hollow)? {
+    let mut metadata = String::new();
+    for member in members {
         match member.name.strip_prefix(&dist_info) {
             Some("METADATA") => {
-                metadata = Some(String::from_utf8_lossy(&member.contents).into_owned());
+                metadata = String::from_utf8_lossy(&member.contents).into_owned();
             }
             Some("WHEEL" | "RECORD") => {}
             Some(rel) => extras.push(WheelEntry {
@@ -346,25 +392,10 @@ fn write_merged(
             executable: true,
         });
     }
-    let metadata = metadata.ok_or_else(|| {
-        PipelineError::Metadata(format!("{} has no {dist_info}METADATA", hollow.display()))
-    })?;
-    let info = WheelInfo {
-        generator: format!("cffi-wheel {}", env!("CARGO_PKG_VERSION")),
-        root_is_purelib: false,
-        tags: filename.tags(),
-        build: None,
-    };
-    let written = wheel::write_wheel_with_metadata_text(
-        &options.out_dir,
-        &filename,
+    Ok(Assembled {
+        filename,
         metadata,
-        &info,
         entries,
         extras,
-        options.source_date_epoch,
-    )?;
-    wheel::verify_wheel(&written.path)?;
-    tracing::info!("wrote {}", written.path.display());
-    Ok(written)
+    })
 }

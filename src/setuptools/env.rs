@@ -14,6 +14,9 @@ use super::SetuptoolsError;
 use crate::interpreter::Interpreter;
 use crate::process;
 
+/// Changes when what an environment holds changes, so older environments are not reused.
+const ENV_FORMAT: &[u8] = b"cffi-wheel build env 2: requirements installed with --upgrade";
+
 /// Marks a complete environment; holds what was installed, one requirement a line.
 const STAMP: &str = "cffi-wheel-build-env.txt";
 /// Requirements installed later, at the backend's request (`get_requires_for_build_wheel`).
@@ -40,6 +43,7 @@ pub fn ensure_build_env(
     limit: Duration,
 ) -> Result<BuildEnv, SetuptoolsError> {
     let mut key = Sha256::new();
+    key.update(ENV_FORMAT);
     key.update(interpreter.executable.as_os_str().as_encoded_bytes());
     key.update(interpreter.version_string().as_bytes());
     for requirement in requires {
@@ -154,12 +158,16 @@ impl BuildEnv {
     }
 }
 
+/// `pip install --upgrade REQUIRES`: pip's isolated build environment starts empty, so it
+/// gets the newest release each requirement allows; a venv of Python 3.11 or older already
+/// holds the setuptools its ensurepip bundled (65.5 on 3.11), which a plain install would keep.
 fn pip_install(env: &BuildEnv, requires: &[String]) -> Command {
     let mut pip = Command::new(&env.python);
     pip.args([
         "-m",
         "pip",
         "install",
+        "--upgrade",
         "--disable-pip-version-check",
         "--no-input",
         "--quiet",

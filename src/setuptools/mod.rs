@@ -16,7 +16,7 @@ mod project;
 
 pub use env::{BuildEnv, ensure_build_env};
 pub use hook::{CapturedExtension, HollowBuild, HookRunner};
-pub use project::{SetuptoolsProject, detect, pkg_info_field};
+pub use project::{Detected, SetuptoolsProject, detect, pkg_info_field};
 
 use std::path::PathBuf;
 

@@ -42,9 +42,19 @@ struct BuildSystem {
     backend_path: Vec<String>,
 }
 
-/// The setuptools project at `root`, or `None` when the directory is not one (no setup.py
-/// and no setuptools `[build-system]`, or another backend).
-pub fn detect(root: &Path) -> Result<Option<SetuptoolsProject>, SetuptoolsError> {
+/// What a directory without a cffi-wheel recipe is.
+#[derive(Debug, Clone)]
+pub enum Detected {
+    /// A setuptools project.
+    Setuptools(SetuptoolsProject),
+    /// A project with another build backend (named).
+    OtherBackend(String),
+    /// No setup.py and no `[build-system]`.
+    Nothing,
+}
+
+/// What the directory `root` holds: a setuptools project, another backend's, or neither.
+pub fn detect(root: &Path) -> Result<Detected, SetuptoolsError> {
     let pyproject_path = root.join("pyproject.toml");
     let pyproject: PyprojectToml = match fs_err::read_to_string(&pyproject_path) {
         Ok(text) => toml::from_str(&text).map_err(|e| SetuptoolsError::Pyproject {
@@ -73,17 +83,17 @@ pub fn detect(root: &Path) -> Result<Option<SetuptoolsProject>, SetuptoolsError>
             Vec::new(),
             vec![LEGACY_REQUIRES.to_string()],
         ),
-        None => return Ok(None),
+        None => return Ok(Detected::Nothing),
     };
     let in_tree_setuptools = !backend_path.is_empty()
         && requires
             .iter()
             .any(|r| r.trim_start().starts_with("setuptools"));
     if !(backend.starts_with("setuptools.build_meta") || in_tree_setuptools) {
-        return Ok(None);
+        return Ok(Detected::OtherBackend(backend));
     }
     let pkg_info = Some(root.join("PKG-INFO")).filter(|p| p.is_file());
-    Ok(Some(SetuptoolsProject {
+    Ok(Detected::Setuptools(SetuptoolsProject {
         root: root.to_path_buf(),
         backend,
         backend_path,
@@ -117,7 +127,9 @@ mod tests {
     #[test]
     fn a_setup_py_without_pyproject_uses_the_legacy_backend() {
         let dir = project(&[("setup.py", "")]);
-        let found = detect(dir.path()).unwrap().unwrap();
+        let Detected::Setuptools(found) = detect(dir.path()).unwrap() else {
+            panic!("not detected");
+        };
         assert_eq!(found.backend, LEGACY_BACKEND);
         assert_eq!(found.requires, vec![LEGACY_REQUIRES.to_string()]);
         assert!(found.pkg_info.is_none());
@@ -133,7 +145,9 @@ mod tests {
             ),
             ("PKG-INFO", "Metadata-Version: 2.1\nName: x\n"),
         ]);
-        let found = detect(dir.path()).unwrap().unwrap();
+        let Detected::Setuptools(found) = detect(dir.path()).unwrap() else {
+            panic!("not detected");
+        };
         assert_eq!(found.backend, "setuptools.build_meta");
         assert_eq!(found.requires, ["setuptools>=61", "cffi"]);
         assert!(found.pkg_info.is_some());
@@ -145,9 +159,11 @@ mod tests {
             "pyproject.toml",
             "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n",
         )]);
-        assert!(detect(dir.path()).unwrap().is_none());
+        assert!(
+            matches!(detect(dir.path()).unwrap(), Detected::OtherBackend(b) if b == "hatchling.build")
+        );
         let empty = project(&[]);
-        assert!(detect(empty.path()).unwrap().is_none());
+        assert!(matches!(detect(empty.path()).unwrap(), Detected::Nothing));
     }
 
     #[test]
