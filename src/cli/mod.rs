@@ -365,7 +365,13 @@ fn plan_command(args: PlanArgs) -> Result<(), CliError> {
     if let Project::Setuptools(project) = project_kind(&args.path)? {
         let (interpreters, selection) = setuptools_selection(&args.select)?;
         let options = build_options(&project.root, None, None, args.offline, None, None)?;
-        let resolved = pipeline::resolve_setuptools(&project, &interpreters, &selection, &options)?;
+        let resolved = pipeline::resolve_setuptools(
+            &project,
+            &interpreters,
+            &selection,
+            &options,
+            |_, _, _| Ok(()),
+        )?;
         if args.select.json {
             return print_json(&resolved);
         }
@@ -548,8 +554,7 @@ fn build_report(args: BuildArgs) -> Result<(Built, pipeline::BuildReport), CliEr
             ));
         };
         let (interpreters, selection) = setuptools_selection(&args.select)?;
-        let resolved = pipeline::resolve_setuptools(&project, &interpreters, &selection, &options)?;
-        let report = pipeline::build_setuptools(&resolved, &options)?;
+        let report = pipeline::build_setuptools(&project, &interpreters, &selection, &options)?;
         return Ok((Built::Setuptools(project.root), report));
     };
     let report = pipeline::build(&recipe, &plan, &interpreters, &options)

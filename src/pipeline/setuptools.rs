@@ -24,7 +24,8 @@ use crate::interpreter::{Implementation, Interpreter};
 use crate::plan::{self, BuildPlan, ProjectShape, Selection, Target};
 use crate::recipe::Language;
 use crate::setuptools::{
-    self, BuildEnv, CapturedExtension, HollowBuild, HookRunner, SetuptoolsError, SetuptoolsProject,
+    self, BuildEnv, CapturedExtension, HollowBuild, HookRunner, PreparedMetadata, SetuptoolsError,
+    SetuptoolsProject,
 };
 use crate::tags::WheelFilename;
 use crate::toolchain::Toolchain;
@@ -39,20 +40,26 @@ pub const DEFAULT_SETUP_TIMEOUT: Duration = Duration::from_secs(1800);
 pub struct ResolvedProject {
     /// The project.
     pub project: SetuptoolsProject,
+    /// The `.dist-info` every wheel carries.
+    pub metadata: PreparedMetadata,
     /// The plan.
     pub plan: BuildPlan,
     /// Per target id: what setuptools' run under its interpreter left.
     pub builds: BTreeMap<String, HollowBuild>,
 }
 
-/// Runs the project's backend for every target of the plan (steps 1-3).
+/// Runs the project's backend for every target of the plan (steps 1-3), calling `each`
+/// with a target and its recorded build as soon as that target's run is final, before the
+/// next run: a project may write generated sources at a fixed place in its tree (cffi's
+/// `distutils_extension()` writes under `build/`), which the next target's run rewrites.
 pub fn resolve_setuptools(
     project: &SetuptoolsProject,
     interpreters: &[Interpreter],
     selection: &Selection,
     options: &BuildOptions,
+    mut each: impl FnMut(&Target, &HollowBuild, &PreparedMetadata) -> Result<(), PipelineError>,
 ) -> Result<ResolvedProject, PipelineError> {
-    let mut shape = project_shape(project, interpreters, options)?;
+    let (mut shape, metadata) = project_shape(project, interpreters, options)?;
     let mut plan = plan::plan_project(&shape, interpreters, selection)?;
     let mut by_python: BTreeMap<PathBuf, HollowBuild> = BTreeMap::new();
     let mut index = 0;
@@ -77,9 +84,12 @@ pub fn resolve_setuptools(
             );
             shape.abi3_allowed = false;
             plan = plan::plan_project(&shape, interpreters, selection)?;
+            // Only the build interpreter's run is kept: its tree is the current one.
+            by_python.retain(|p, _| *p == python);
             index = 0;
             continue;
         }
+        each(target, hollow, &metadata)?;
         index += 1;
     }
     plan.modules = by_python
@@ -95,61 +105,67 @@ pub fn resolve_setuptools(
         .collect();
     Ok(ResolvedProject {
         project: project.clone(),
+        metadata,
         plan,
         builds,
     })
 }
 
-/// Compiles, repairs and writes the wheels of a resolved project (step 4).
+/// Builds a setuptools project: each target compiled, checked and repaired right after its
+/// backend run; every wheel assembled before the first is written.
 pub fn build_setuptools(
-    resolved: &ResolvedProject,
+    project: &SetuptoolsProject,
+    interpreters: &[Interpreter],
+    selection: &Selection,
     options: &BuildOptions,
 ) -> Result<BuildReport, PipelineError> {
     // setuptools compiles with sysconfig's OPT (-DNDEBUG -O3 on CPython's default build).
     let toolchain = Toolchain::host(3, options.debug_info.unwrap_or(false));
     let maps = PrefixMaps {
-        project_root: resolved.project.root.clone(),
+        project_root: project.root.clone(),
         build_dir: options.build_dir.clone(),
     };
-    let mut staged = Vec::new();
+    let mut staged: Vec<(Target, Assembled, Option<crate::repair::RepairReport>)> = Vec::new();
     let mut resolved_targets = Vec::new();
-    for target in &resolved.plan.targets {
-        let hollow = &resolved.builds[&target.id];
-        let specs: Vec<ExtensionSpec> = hollow.extensions.iter().map(spec_of).collect();
-        let mut built = Vec::new();
-        for spec in &specs {
-            let out = options
-                .build_dir
-                .join("obj")
-                .join(&target.id)
-                .join(&spec.name);
-            let mut objects = compile::compile_extension(&toolchain, spec, &maps, &out)?;
-            objects.extend(spec.extra_objects.iter().cloned());
-            let output = options
-                .build_dir
-                .join("ext")
-                .join(&target.id)
-                .join(compile::archive_path(spec, &target.ext_suffix));
-            built.push(compile::link(&toolchain, spec, target, &objects, &output)?);
-            tracing::info!("built {} for {}", spec.name, target.id);
-        }
-        let dist_name = resolved.plan.name.clone();
-        let native = native::finish(&specs, &dist_name, target, built, &toolchain, options)?;
-        staged.push((target, hollow, native));
-        resolved_targets.push(ResolvedTarget {
-            target: target.id.clone(),
-            extensions: specs,
-        });
-    }
-    // Every wheel is assembled (all reading and checking done) before the first is written,
-    // so a failure leaves no wheel behind.
-    let assembled = staged
-        .iter()
-        .map(|(target, hollow, native)| assemble(&hollow.wheel, target, native))
-        .collect::<Result<Vec<_>, _>>()?;
+    let resolved = resolve_setuptools(
+        project,
+        interpreters,
+        selection,
+        options,
+        |target, hollow, metadata| {
+            let specs: Vec<ExtensionSpec> = hollow.extensions.iter().map(spec_of).collect();
+            let mut built = Vec::new();
+            for spec in &specs {
+                let out = options
+                    .build_dir
+                    .join("obj")
+                    .join(&target.id)
+                    .join(&spec.name);
+                let mut objects = compile::compile_extension(&toolchain, spec, &maps, &out)?;
+                objects.extend(spec.extra_objects.iter().cloned());
+                let output = options
+                    .build_dir
+                    .join("ext")
+                    .join(&target.id)
+                    .join(compile::archive_path(spec, &target.ext_suffix));
+                built.push(compile::link(&toolchain, spec, target, &objects, &output)?);
+                tracing::info!("built {} for {}", spec.name, target.id);
+            }
+            let dist_name = hollow_dist_name(&hollow.wheel);
+            let native = native::finish(&specs, &dist_name, target, built, &toolchain, options)?;
+            // Assembled now: the hollow wheel and the linked files are read before the next run.
+            let assembled = assemble(&hollow.wheel, target, &native, metadata)?;
+            staged.push((target.clone(), assembled, native.repair));
+            resolved_targets.push(ResolvedTarget {
+                target: target.id.clone(),
+                extensions: specs,
+            });
+            Ok(())
+        },
+    )?;
     let mut wheels = Vec::new();
-    for ((target, _, native), wheel) in staged.into_iter().zip(assembled) {
-        let written = wheel.write(options)?;
+    for (target, assembled, repair) in staged {
+        let written = assembled.write(options)?;
         wheels.push(BuiltWheel {
             target: target.id.clone(),
             interpreters: target
@@ -158,14 +174,24 @@ pub fn build_setuptools(
                 .map(Interpreter::identifier)
                 .collect(),
             wheel: written,
-            repair: native.repair,
+            repair,
         });
     }
     Ok(BuildReport {
-        plan: resolved.plan.clone(),
+        plan: resolved.plan,
         resolved: resolved_targets,
         wheels,
     })
+}
+
+/// The distribution name in a wheel's file name (`PyNaCl-1.6.2-…whl` → `PyNaCl`).
+fn hollow_dist_name(wheel: &Path) -> String {
+    wheel
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split('-').next())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The setuptools Extension as cffi-wheel compiles it.
@@ -258,38 +284,40 @@ fn capture(
     })
 }
 
-/// Name, version and Requires-Python: from PKG-INFO, else from the backend.
+/// The project's `.dist-info` from its backend under the newest CPython found, and the
+/// name, version and Requires-Python it gives.
+///
+/// Every wheel carries this `.dist-info`: one release says one thing, and it is what the
+/// current setuptools says (what `pip wheel .` gives on a current Python), not what the
+/// older setuptools of the abi3 wheel's build interpreter would say (3.8's setuptools 75
+/// writes `Metadata-Version: 2.1` and no `licenses/` directory).
 fn project_shape(
     project: &SetuptoolsProject,
     interpreters: &[Interpreter],
     options: &BuildOptions,
-) -> Result<ProjectShape, PipelineError> {
-    let (text, source) = match &project.pkg_info {
-        Some(path) => (
-            fs_err::read_to_string(path).map_err(|source| PipelineError::Read {
-                path: path.clone(),
-                source,
-            })?,
-            path.display().to_string(),
-        ),
-        None => {
-            let host = interpreters
-                .iter()
-                .filter(|i| i.implementation == Implementation::CPython && !i.gil_disabled)
-                .max_by_key(|i| i.version)
-                .ok_or_else(|| {
-                    PipelineError::Metadata(
-                        "asking the project's build backend for its metadata needs a CPython; \
-                         none was found (pass one with -i)"
-                            .into(),
-                    )
-                })?;
-            let work_dir = options.build_dir.join("setuptools").join("metadata");
-            let text = with_runner(project, host, work_dir, options, |runner| runner.metadata())?;
-            (text, "the build backend's METADATA".to_string())
-        }
-    };
-    let field = |name: &str| setuptools::pkg_info_field(&text, name);
+) -> Result<(ProjectShape, PreparedMetadata), PipelineError> {
+    let host = interpreters
+        .iter()
+        .filter(|i| i.implementation == Implementation::CPython && !i.gil_disabled && !i.debug)
+        .max_by_key(|i| i.version)
+        .ok_or_else(|| {
+            PipelineError::Metadata(
+                "asking the project's build backend for its metadata needs a CPython; none \
+                 was found (pass one with -i)"
+                    .into(),
+            )
+        })?;
+    tracing::info!(
+        "asking {}'s build backend for its metadata under {} {}",
+        project.root.display(),
+        host.identifier(),
+        host.version_string()
+    );
+    let work_dir = options.build_dir.join("setuptools").join("metadata");
+    let prepared = with_runner(project, host, work_dir, options, |runner| runner.metadata())?;
+    let text = &prepared.metadata;
+    let source = prepared.dir.join("METADATA").display().to_string();
+    let field = |name: &str| setuptools::pkg_info_field(text, name);
     let missing = |name: &str| PipelineError::Metadata(format!("{source} has no {name}"));
     let requires_python = match field("Requires-Python") {
         Some(spec) => Some(pep440_rs::VersionSpecifiers::from_str(&spec).map_err(|e| {
@@ -297,14 +325,15 @@ fn project_shape(
         })?),
         None => None,
     };
-    Ok(ProjectShape {
+    let shape = ProjectShape {
         name: field("Name").ok_or_else(|| missing("Name"))?,
         version: field("Version").ok_or_else(|| missing("Version"))?,
         requires_python,
         modules: Vec::new(),
         abi3_allowed: true,
         abi3_required: false,
-    })
+    };
+    Ok((shape, prepared))
 }
 
 /// One wheel ready to be written.
@@ -344,6 +373,7 @@ fn assemble(
     hollow: &Path,
     target: &Target,
     native: &NativeFiles,
+    prepared: &PreparedMetadata,
 ) -> Result<Assembled, PipelineError> {
     let file_name = hollow
         .file_name()
@@ -364,27 +394,41 @@ fn assemble(
         .ok_or_else(|| {
             PipelineError::Metadata(format!("{} has no .dist-info/METADATA", hollow.display()))
         })?;
-    let mut entries = Vec::new();
-    let mut extras = Vec::new();
-    let mut metadata = String::new();
-    for member in members {
-        match member.name.strip_prefix(&dist_info) {
-            Some("METADATA") => {
-                metadata = String::from_utf8_lossy(&member.contents).into_owned();
-            }
-            Some("WHEEL" | "RECORD") => {}
-            Some(rel) => extras.push(WheelEntry {
-                path: rel.to_string(),
-                contents: member.contents,
-                executable: member.executable,
-            }),
-            None => entries.push(WheelEntry {
-                path: member.name,
-                contents: member.contents,
-                executable: member.executable,
-            }),
+    let hollow_metadata = members
+        .iter()
+        .find(|m| m.name == format!("{dist_info}METADATA"))
+        .map(|m| String::from_utf8_lossy(&m.contents).into_owned())
+        .unwrap_or_default();
+    for field in ["Name", "Version"] {
+        let ours = setuptools::pkg_info_field(&prepared.metadata, field);
+        let theirs = setuptools::pkg_info_field(&hollow_metadata, field);
+        if ours != theirs {
+            return Err(PipelineError::Metadata(format!(
+                "the project's backend gave {field} {theirs:?} under {} but {ours:?} when asked \
+                 for its metadata; a build that says two things cannot be released",
+                target.build_interpreter.identifier()
+            )));
         }
     }
+    let entries = members
+        .into_iter()
+        .filter(|m| !m.name.starts_with(&dist_info))
+        .map(|m| WheelEntry {
+            path: m.name,
+            contents: m.contents,
+            executable: m.executable,
+        });
+    let mut entries: Vec<WheelEntry> = entries.collect();
+    let extras = prepared
+        .files
+        .iter()
+        .map(|(path, contents)| WheelEntry {
+            path: path.clone(),
+            contents: contents.clone(),
+            executable: false,
+        })
+        .collect();
+    let metadata = prepared.metadata.clone();
     for (archive_path, path) in &native.files {
         entries.push(WheelEntry {
             path: archive_path.clone(),

@@ -44,6 +44,48 @@ pub struct CapturedExtension {
     pub py_limited_api: bool,
 }
 
+/// The `.dist-info` of the project as its backend prepared it: every file but RECORD and
+/// WHEEL, which the wheel writer makes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreparedMetadata {
+    /// The directory the backend wrote.
+    pub dir: PathBuf,
+    /// The METADATA text.
+    pub metadata: String,
+    /// The other files, relative to the directory (`/`-separated), sorted.
+    #[serde(skip)]
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl PreparedMetadata {
+    fn read(dir: &Path) -> Result<PreparedMetadata, SetuptoolsError> {
+        let metadata = fs_err::read_to_string(dir.join("METADATA"))?;
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| SetuptoolsError::Io(e.into()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            if !matches!(rel.as_str(), "METADATA" | "RECORD" | "WHEEL") {
+                files.push((rel, fs_err::read(entry.path())?));
+            }
+        }
+        Ok(PreparedMetadata {
+            dir: dir.to_path_buf(),
+            metadata,
+            files,
+        })
+    }
+}
+
 /// What one run of the project's `build_wheel` left.
 #[derive(Debug, Clone, Serialize)]
 pub struct HollowBuild {
@@ -104,17 +146,15 @@ impl HookRunner<'_> {
         }
     }
 
-    /// `prepare_metadata_for_build_wheel`: the METADATA text setuptools would write.
-    pub fn metadata(&self) -> Result<String, SetuptoolsError> {
+    /// `prepare_metadata_for_build_wheel`: the `.dist-info` setuptools would write.
+    pub fn metadata(&self) -> Result<PreparedMetadata, SetuptoolsError> {
         let out = fresh_dir(&self.work_dir.join("metadata"))?;
         match self.call(
             "metadata",
             "prepare_metadata_for_build_wheel",
             &[("out_dir", &out)],
         )? {
-            Outcome::Metadata { dist_info } => Ok(fs_err::read_to_string(
-                out.join(dist_info).join("METADATA"),
-            )?),
+            Outcome::Metadata { dist_info } => PreparedMetadata::read(&out.join(dist_info)),
             other => Err(self.unexpected(&other)),
         }
     }

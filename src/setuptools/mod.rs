@@ -15,7 +15,7 @@ mod hook;
 mod project;
 
 pub use env::{BuildEnv, ensure_build_env};
-pub use hook::{CapturedExtension, HollowBuild, HookRunner};
+pub use hook::{CapturedExtension, HollowBuild, HookRunner, PreparedMetadata};
 pub use project::{Detected, SetuptoolsProject, detect, pkg_info_field};
 
 use std::path::PathBuf;

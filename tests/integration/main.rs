@@ -11,6 +11,7 @@ mod audit;
 mod build;
 mod cli;
 mod context;
+mod corpus;
 mod ecosystem;
 mod errors;
 mod external;

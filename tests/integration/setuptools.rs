@@ -7,9 +7,10 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::context::{
-    Build, build_json, copy_fixture, install_and_check_everywhere, interpreters, program, run_cli,
-    wheel_members,
+    Build, build_json, copy_fixture, install_and_check_everywhere, interpreters, program,
+    pyenv_cpython, run_cli, wheel_members,
 };
+use crate::corpus::{assert_agree_with_setuptools, setuptools_wheel};
 
 /// Builds a copy of `fixture` unchanged, for every interpreter found.
 fn build_as_is(fixture: &str) -> Build {
@@ -24,11 +25,23 @@ fn build_as_is(fixture: &str) -> Build {
     }
 }
 
+/// Checks `build`'s wheels against `pip wheel` of the same fixture under CPython 3.11.
+fn assert_agrees_with_pip_wheel(build: &Build) {
+    let Some(python) = pyenv_cpython(11) else {
+        return;
+    };
+    let copy = copy_fixture(&build.fixture);
+    let out = copy.temp.path().join("st");
+    let reference = setuptools_wheel(&python, &copy.root, &out);
+    assert_agree_with_setuptools(&build.fixture, &build.wheels, &reference);
+}
+
 #[test]
 fn legacy_setuptools_projects_build_as_is_and_pass_their_checks_everywhere() {
     let Some(found) = interpreters() else { return };
     for fixture in ["legacy_sources", "legacy_libraries"] {
         let build = build_as_is(fixture);
+        assert_agrees_with_pip_wheel(&build);
         let names: Vec<String> = build.wheels.iter().map(|w| w.file_name()).collect();
         assert_eq!(
             names.len(),
@@ -53,6 +66,23 @@ fn legacy_setuptools_projects_build_as_is_and_pass_their_checks_everywhere() {
         let passed = install_and_check_everywhere(&build);
         assert!(passed >= 7, "{fixture}: passed on {passed} interpreters");
     }
+}
+
+#[test]
+fn distutils_extension_build_clib_py_modules_and_a_plain_extension_build_per_version() {
+    let Some(found) = interpreters() else { return };
+    let build = build_as_is("setuptools_mixed");
+    let names: Vec<String> = build.wheels.iter().map(|w| w.file_name()).collect();
+    // `mixed._plain` is not py_limited_api: one wheel per CPython version, and PyPy's.
+    assert_eq!(names.len(), found.cpythons.len() + 1, "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("abi3")), "{names:?}");
+    for minor in crate::context::CPYTHON_MINORS {
+        let tag = format!("-cp3{minor}-cp3{minor}-");
+        assert!(names.iter().any(|n| n.contains(&tag)), "{tag} in {names:?}");
+    }
+    assert_agrees_with_pip_wheel(&build);
+    let passed = install_and_check_everywhere(&build);
+    assert!(passed >= 7, "passed on {passed} interpreters");
 }
 
 #[test]
