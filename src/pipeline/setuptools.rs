@@ -71,13 +71,15 @@ pub fn resolve_setuptools(
             by_python.insert(python.clone(), hollow);
         }
         let hollow = &by_python[&python];
-        if target.limited_api && hollow.extensions.iter().any(|e| !e.py_limited_api) {
-            let names: Vec<&str> = hollow
-                .extensions
-                .iter()
-                .filter(|e| !e.py_limited_api)
-                .map(|e| e.name.as_str())
-                .collect();
+        let per_version: Vec<&str> = hollow
+            .extensions
+            .iter()
+            .filter(|e| !e.py_limited_api)
+            .map(|e| e.name.as_str())
+            .chain(hollow.prebuilt.iter().map(String::as_str))
+            .collect();
+        if target.limited_api && !per_version.is_empty() {
+            let names = per_version;
             tracing::info!(
                 "{} not py_limited_api: one build per CPython version",
                 names.join(", ")
@@ -151,6 +153,7 @@ pub fn build_setuptools(
                 built.push(compile::link(&toolchain, spec, target, &objects, &output)?);
                 tracing::info!("built {} for {}", spec.name, target.id);
             }
+            built.extend(extract_prebuilt(hollow, target, options)?);
             let dist_name = hollow_dist_name(&hollow.wheel);
             let native = native::finish(&specs, &dist_name, target, built, &toolchain, options)?;
             // Assembled now: the hollow wheel and the linked files are read before the next run.
@@ -182,6 +185,37 @@ pub fn build_setuptools(
         resolved: resolved_targets,
         wheels,
     })
+}
+
+/// The binaries setuptools' wheel already holds, unpacked so that they are checked and
+/// repaired like the ones cffi-wheel links.
+fn extract_prebuilt(
+    hollow: &HollowBuild,
+    target: &Target,
+    options: &BuildOptions,
+) -> Result<Vec<compile::BuiltExtension>, PipelineError> {
+    if hollow.prebuilt.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = options.build_dir.join("prebuilt").join(&target.id);
+    let mut found = Vec::new();
+    for member in read_members(&hollow.wheel)? {
+        if !hollow.prebuilt.contains(&member.name) {
+            continue;
+        }
+        let path = dir.join(&member.name);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(&path, &member.contents)?;
+        found.push(compile::BuiltExtension {
+            module: member.name.clone(),
+            target: target.id.clone(),
+            path,
+            archive_path: member.name,
+        });
+    }
+    Ok(found)
 }
 
 /// The distribution name in a wheel's file name (`PyNaCl-1.6.2-…whl` → `PyNaCl`).
@@ -262,8 +296,33 @@ fn with_runner<T>(
     Ok(body(&runner)?)
 }
 
-/// Runs the backend's build_wheel for `target` under its build interpreter.
+/// Runs the backend's build_wheel for `target` under its build interpreter, and notes the
+/// binaries its wheel already holds: a project whose own `build_extension` compiles without
+/// setuptools' (a CMake-built extension) leaves one, built for that interpreter alone.
 fn capture(
+    project: &SetuptoolsProject,
+    target: &Target,
+    options: &BuildOptions,
+) -> Result<HollowBuild, PipelineError> {
+    let mut hollow = run_build_wheel(project, target, options)?;
+    hollow.prebuilt = read_members(&hollow.wheel)?
+        .into_iter()
+        .filter(|m| !m.name.contains(".dist-info/") && crate::repair::is_elf_bytes(&m.contents))
+        .map(|m| m.name)
+        .collect();
+    if !hollow.prebuilt.is_empty() {
+        tracing::warn!(
+            "{}: setuptools' wheel already holds {}, built by the project's own code for {} \
+             alone; it is shipped as built, checked and repaired",
+            project.root.display(),
+            hollow.prebuilt.join(", "),
+            target.build_interpreter.identifier()
+        );
+    }
+    Ok(hollow)
+}
+
+fn run_build_wheel(
     project: &SetuptoolsProject,
     target: &Target,
     options: &BuildOptions,
@@ -410,9 +469,10 @@ fn assemble(
             )));
         }
     }
+    let replaced = |name: &str| native.files.iter().any(|(path, _)| path == name);
     let entries = members
         .into_iter()
-        .filter(|m| !m.name.starts_with(&dist_info))
+        .filter(|m| !m.name.starts_with(&dist_info) && !replaced(&m.name))
         .map(|m| WheelEntry {
             path: m.name,
             contents: m.contents,

@@ -95,6 +95,9 @@ pub struct HollowBuild {
     pub wheel: PathBuf,
     /// Each extension's final arguments.
     pub extensions: Vec<CapturedExtension>,
+    /// Binaries the wheel already holds (archive paths): built by the project's own code,
+    /// for this interpreter alone.
+    pub prebuilt: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +176,7 @@ impl HookRunner<'_> {
                 python: self.env.base.clone(),
                 wheel: out.join(wheel),
                 extensions,
+                prebuilt: Vec::new(),
             }),
             other => Err(self.unexpected(&other)),
         }

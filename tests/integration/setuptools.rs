@@ -86,6 +86,30 @@ fn distutils_extension_build_clib_py_modules_and_a_plain_extension_build_per_ver
 }
 
 #[test]
+fn an_extension_the_project_compiles_itself_is_shipped_per_version_without_a_runpath() {
+    let Some(found) = interpreters() else { return };
+    let Some(readelf) = program("readelf") else { return };
+    let build = build_as_is("setuptools_own_build_ext");
+    let names: Vec<String> = build.wheels.iter().map(|w| w.file_name()).collect();
+    // The binary setuptools' wheel already held was built for one CPython: no abi3.
+    assert_eq!(names.len(), found.cpythons.len() + 1, "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("abi3")), "{names:?}");
+    for wheel in &build.wheels {
+        for (name, bytes) in wheel_members(&wheel.path, |n| n.contains("/_own.")) {
+            let file = build.project.temp.path().join("own.so");
+            fs_err::write(&file, bytes).unwrap();
+            let (ok, dynamic, _) =
+                crate::context::run_program(&readelf, &[OsStr::new("-d"), file.as_os_str()]);
+            assert!(ok);
+            // The project linked with pyenv's LDFLAGS (-Wl,-rpath,…/lib); repair removes it.
+            assert!(!dynamic.contains(".pyenv"), "{name} in {}:\n{dynamic}", wheel.file_name());
+        }
+    }
+    let passed = install_and_check_everywhere(&build);
+    assert!(passed >= 7, "passed on {passed} interpreters");
+}
+
+#[test]
 fn plan_json_of_a_setuptools_project_shows_each_extension_as_setuptools_resolved_it() {
     let Some(_) = interpreters() else { return };
     let project = copy_fixture("legacy_libraries");
