@@ -81,6 +81,22 @@ pub struct ResolvedTarget {
     pub extensions: Vec<ExtensionSpec>,
 }
 
+impl BuiltWheel {
+    /// The wheel written for `target`.
+    fn new(target: &Target, wheel: WrittenWheel, repair: Option<RepairReport>) -> BuiltWheel {
+        BuiltWheel {
+            target: target.id.clone(),
+            interpreters: target
+                .interpreters
+                .iter()
+                .map(Interpreter::identifier)
+                .collect(),
+            wheel,
+            repair,
+        }
+    }
+}
+
 /// The result of `build`.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
@@ -207,16 +223,7 @@ pub fn build(
             &native,
             options,
         )?;
-        wheels.push(BuiltWheel {
-            target: target.id.clone(),
-            interpreters: target
-                .interpreters
-                .iter()
-                .map(Interpreter::identifier)
-                .collect(),
-            wheel: written,
-            repair: native.repair,
-        });
+        wheels.push(BuiltWheel::new(target, written, native.repair));
     }
     Ok(BuildReport {
         plan: plan.clone(),

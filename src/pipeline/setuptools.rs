@@ -169,16 +169,7 @@ pub fn build_setuptools(
     let mut wheels = Vec::new();
     for (target, assembled, repair) in staged {
         let written = assembled.write(options)?;
-        wheels.push(BuiltWheel {
-            target: target.id.clone(),
-            interpreters: target
-                .interpreters
-                .iter()
-                .map(Interpreter::identifier)
-                .collect(),
-            wheel: written,
-            repair,
-        });
+        wheels.push(BuiltWheel::new(&target, written, repair));
     }
     Ok(BuildReport {
         plan: resolved.plan,

@@ -233,18 +233,7 @@ fn published_cffi_projects_build_as_is_and_agree_with_setuptools() {
         }
         let (_, wheels) = build_json(&ours_dir, &out, &selectors);
         let reference = setuptools_wheel(&baseline, &theirs_dir, &temp.path().join("st"));
-        let expected = view(&reference);
-        for wheel in &wheels {
-            let ours = view(&wheel.path);
-            assert_eq!(ours.files, expected.files, "{label}: {}", wheel.file_name());
-            assert_eq!(
-                ours.fields,
-                expected.fields,
-                "{label}: {}",
-                wheel.file_name()
-            );
-            assert_eq!(ours.entry_points, expected.entry_points, "{label}");
-        }
+        let expected = assert_agree_with_setuptools(&label, &wheels, &reference);
         // Every interpreter here that Requires-Python admits is served by some wheel.
         let requires = expected
             .fields

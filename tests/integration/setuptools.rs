@@ -88,7 +88,9 @@ fn distutils_extension_build_clib_py_modules_and_a_plain_extension_build_per_ver
 #[test]
 fn an_extension_the_project_compiles_itself_is_shipped_per_version_without_a_runpath() {
     let Some(found) = interpreters() else { return };
-    let Some(readelf) = program("readelf") else { return };
+    let Some(readelf) = program("readelf") else {
+        return;
+    };
     let build = build_as_is("setuptools_own_build_ext");
     let names: Vec<String> = build.wheels.iter().map(|w| w.file_name()).collect();
     // The binary setuptools' wheel already held was built for one CPython: no abi3.
@@ -102,7 +104,11 @@ fn an_extension_the_project_compiles_itself_is_shipped_per_version_without_a_run
                 crate::context::run_program(&readelf, &[OsStr::new("-d"), file.as_os_str()]);
             assert!(ok);
             // The project linked with pyenv's LDFLAGS (-Wl,-rpath,…/lib); repair removes it.
-            assert!(!dynamic.contains(".pyenv"), "{name} in {}:\n{dynamic}", wheel.file_name());
+            assert!(
+                !dynamic.contains(".pyenv"),
+                "{name} in {}:\n{dynamic}",
+                wheel.file_name()
+            );
         }
     }
     let passed = install_and_check_everywhere(&build);
