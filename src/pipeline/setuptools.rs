@@ -494,3 +494,73 @@ fn assemble(
         extras,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn captured() -> CapturedExtension {
+        CapturedExtension {
+            name: "pkg._ext".into(),
+            sources: vec![PathBuf::from("/p/build/pkg/_ext.c")],
+            include_dirs: vec![PathBuf::from("/py/include/python3.8")],
+            define_macros: vec![("FOO".into(), Some("1".into()))],
+            undef_macros: Vec::new(),
+            libraries: vec!["m".into()],
+            library_dirs: Vec::new(),
+            runtime_library_dirs: vec!["$ORIGIN/../lib".into(), "/opt/build/lib".into()],
+            extra_objects: Vec::new(),
+            extra_compile_args: vec!["-std=c99".into()],
+            extra_link_args: Vec::new(),
+            language: "c".into(),
+            py_limited_api: true,
+        }
+    }
+
+    #[test]
+    fn only_origin_relative_runtime_library_dirs_are_kept() {
+        let spec = spec_of(&captured());
+        assert_eq!(spec.runtime_library_dirs, ["$ORIGIN/../lib"]);
+    }
+
+    #[test]
+    fn ndebug_is_defined_as_sysconfig_would_unless_the_extension_undefines_it() {
+        let spec = spec_of(&captured());
+        assert!(spec.define_macros.contains(&("NDEBUG".to_string(), None)));
+        assert!(
+            spec.define_macros
+                .contains(&("FOO".to_string(), Some("1".into())))
+        );
+        let mut undefined = captured();
+        undefined.undef_macros = vec!["NDEBUG".into()];
+        let spec = spec_of(&undefined);
+        assert!(!spec.define_macros.iter().any(|(name, _)| name == "NDEBUG"));
+    }
+
+    #[test]
+    fn a_cxx_source_or_language_links_with_the_cxx_driver() {
+        assert_eq!(spec_of(&captured()).language, Language::C);
+        let mut cxx = captured();
+        cxx.sources.push(PathBuf::from("/p/src/lib.cpp"));
+        assert_eq!(spec_of(&cxx).language, Language::Cxx);
+        let mut declared = captured();
+        declared.language = "c++".into();
+        assert_eq!(spec_of(&declared).language, Language::Cxx);
+    }
+
+    #[test]
+    fn setuptools_extensions_are_compiled_without_the_strict_cdef_check() {
+        let spec = spec_of(&captured());
+        assert!(
+            !spec.strict_c,
+            "setuptools compiles their C without -Werror"
+        );
+        assert!(spec.limited_api);
+    }
+
+    #[test]
+    fn the_distribution_name_is_read_from_setuptools_wheel_name() {
+        let path = Path::new("/w/PyNaCl-1.6.2-cp38-cp38-linux_x86_64.whl");
+        assert_eq!(hollow_dist_name(path), "PyNaCl");
+    }
+}
