@@ -123,7 +123,7 @@ def main():
     with open(os.path.join(HERE, "projects.toml"), "rb") as f:
         projects = tomllib.load(f)["project"]
     if args.only:
-        wanted = set(args.only.split(","))
+        wanted = set(name for name in args.only.split(",") if name)
         unknown = wanted - {p["name"] for p in projects}
         if unknown:
             sys.exit("corpus/fetch.py: not in projects.toml: %s" % ", ".join(sorted(unknown)))
@@ -151,6 +151,7 @@ def main():
                 "requires_python": project.get("requires_python", ""),
                 "smoke_extra_pip": project.get("smoke_extra_pip", []),
                 "not_served": project.get("not_served", {}),
+                "build_args": project.get("build_args", []),
             }))
         else:
             print(directory)

@@ -553,17 +553,43 @@ fn install_and_check(
     // A cwd away from the project, so only the installed package can be imported.
     let cwd = temp.path().join("elsewhere");
     fs_err::create_dir_all(&cwd).map_err(|e| e.to_string())?;
-    let checked = python_command(&venv_python)
-        .arg("-I")
-        .arg(check_py)
-        .current_dir(&cwd)
-        .output()
-        .map_err(|e| e.to_string())?;
+    let mut check = python_command(&venv_python);
+    check.arg("-I").arg(check_py).current_dir(&cwd);
+    let checked = output_within(&mut check, CHECK_TIMEOUT)?;
     let stdout = String::from_utf8_lossy(&checked.stdout);
     if checked.status.success() && stdout.contains(&format!("ok {fixture}")) {
         Ok(Outcome::Passed)
     } else {
         Err(describe("check.py", &checked))
+    }
+}
+
+/// How long one check.py run may take: a wheel that deadlocks at import fails the test.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs `command` to completion, or kills it after `limit` and says so.
+pub fn output_within(command: &mut Command, limit: std::time::Duration) -> Result<Output, String> {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            return child.wait_with_output().map_err(|e| e.to_string());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let output = child.wait_with_output().map_err(|e| e.to_string())?;
+            return Err(format!(
+                "{} did not finish within {} s (killed)\n{}",
+                command.get_program().to_string_lossy(),
+                limit.as_secs(),
+                describe("it", &output)
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 

@@ -2,7 +2,8 @@
 //! `cffi-wheel build .` in the unpacked sdist, compared with `pip wheel` of the same sdist.
 //!
 //! By default the projects marked `ci = true`; `CFFI_WHEEL_CORPUS=all` takes every project
-//! (`corpus/run` does that). corpus/fetch.py downloads and pins the sdists into a cache.
+//! (`corpus/run` does that), `CFFI_WHEEL_CORPUS=name,name` those named. Each project is
+//! checked, and the failures of all of them are reported together. corpus/fetch.py downloads and pins the sdists into a cache.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
@@ -30,6 +31,9 @@ struct Fetched {
     /// Interpreter identifiers setuptools cannot serve either, with the reason.
     #[serde(default)]
     not_served: BTreeMap<String, String>,
+    /// Extra `cffi-wheel build` arguments.
+    #[serde(default)]
+    build_args: Vec<String>,
 }
 
 /// The interpreters the corpus is built for, by identifier.
@@ -45,8 +49,17 @@ fn fetch(python: &Path) -> Vec<Fetched> {
     command
         .arg(repo_root().join("corpus").join("fetch.py"))
         .arg("--json");
-    if std::env::var("CFFI_WHEEL_CORPUS").as_deref() != Ok("all") {
-        command.arg("--ci");
+    match std::env::var("CFFI_WHEEL_CORPUS")
+        .unwrap_or_default()
+        .as_str()
+    {
+        "all" => {}
+        "" | "ci" => {
+            command.arg("--ci");
+        }
+        names => {
+            command.args(["--only", names]);
+        }
     }
     let output = command.output().unwrap();
     assert!(
@@ -207,82 +220,110 @@ fn published_cffi_projects_build_as_is_and_agree_with_setuptools() {
     );
     let mut all_pythons = found.cpythons.clone();
     all_pythons.push(found.pypy.clone());
+    let mut failures = Vec::new();
     for fetched in projects {
         let label = format!("{} {}", fetched.name, fetched.version);
-        eprintln!("corpus: {label}");
-        let temp = tempfile::Builder::new()
-            .prefix("cffi-wheel-corpus-")
-            .tempdir()
-            .unwrap();
-        let ours_dir = temp.path().join("ours");
-        let theirs_dir = temp.path().join("theirs");
-        copy_tree(&fetched.dir, &ours_dir);
-        copy_tree(&fetched.dir, &theirs_dir);
-        let out = temp.path().join("out");
-        let mut selectors = Vec::new();
-        if !fetched.not_served.is_empty() {
-            for (id, why) in &fetched.not_served {
-                eprintln!("corpus: {label}: not built for {id}: {why}");
-            }
-            for id in IDENTIFIERS
-                .iter()
-                .filter(|id| !fetched.not_served.contains_key(**id))
-            {
-                selectors.extend([OsStr::new("-i"), OsStr::new(*id)]);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            check_project(&fetched, &baseline, &all_pythons)
+        }));
+        match result {
+            Ok(()) => eprintln!("corpus result: {label}: passed"),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                eprintln!("corpus result: {label}: FAILED");
+                failures.push(format!("{label}: {message}"));
             }
         }
-        let (_, wheels) = build_json(&ours_dir, &out, &selectors);
-        let reference = setuptools_wheel(&baseline, &theirs_dir, &temp.path().join("st"));
-        let expected = assert_agree_with_setuptools(&label, &wheels, &reference);
-        // Every interpreter here that Requires-Python admits is served by some wheel.
-        let requires = expected
-            .fields
-            .get("Requires-Python")
-            .and_then(|r| r.iter().next().cloned());
-        for python in &all_pythons {
-            let (id, admitted) = probe(python, requires.as_deref());
-            if !admitted || fetched.not_served.contains_key(&id) {
-                continue;
-            }
-            assert!(
-                wheels
-                    .iter()
-                    .any(|w| w.interpreters.iter().any(|i| same_program(i, python))),
-                "{label}: no wheel serves {} (Requires-Python {requires:?})",
-                python.display()
-            );
-        }
-        // The smoke call on every interpreter each wheel claims.
-        let mut check = String::new();
-        if !fetched.smoke_extra_pip.is_empty() {
-            check.push_str(&format!(
-                "import subprocess, sys\nsubprocess.check_call([sys.executable, '-m', 'pip', \
-                 'install', '-q', '--disable-pip-version-check', {}])\n",
-                fetched
-                    .smoke_extra_pip
-                    .iter()
-                    .map(|p| format!("{p:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        check.push_str(&format!(
-            "{}\nprint('ok {}')\n",
-            fetched.smoke, fetched.name
-        ));
-        fs_err::write(ours_dir.join("check.py"), check).unwrap();
-        let build = Build {
-            fixture: fetched.name.clone(),
-            project: Project {
-                temp,
-                root: ours_dir,
-            },
-            out,
-            wheels,
-        };
-        let passed = install_and_check_everywhere(&build);
-        assert!(passed >= 1, "{label}: the smoke call ran nowhere");
     }
+    assert!(
+        failures.is_empty(),
+        "{} project(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Builds one project as it is, compares with pip wheel and runs its smoke call everywhere.
+fn check_project(fetched: &Fetched, baseline: &Path, all_pythons: &[PathBuf]) {
+    let label = format!("{} {}", fetched.name, fetched.version);
+    eprintln!("corpus: {label}");
+    let temp = tempfile::Builder::new()
+        .prefix("cffi-wheel-corpus-")
+        .tempdir()
+        .unwrap();
+    let ours_dir = temp.path().join("ours");
+    let theirs_dir = temp.path().join("theirs");
+    copy_tree(&fetched.dir, &ours_dir);
+    copy_tree(&fetched.dir, &theirs_dir);
+    let out = temp.path().join("out");
+    let mut selectors = Vec::new();
+    if !fetched.not_served.is_empty() {
+        for (id, why) in &fetched.not_served {
+            eprintln!("corpus: {label}: not built for {id}: {why}");
+        }
+        for id in IDENTIFIERS
+            .iter()
+            .filter(|id| !fetched.not_served.contains_key(**id))
+        {
+            selectors.extend([OsStr::new("-i"), OsStr::new(*id)]);
+        }
+    }
+    selectors.extend(fetched.build_args.iter().map(OsStr::new));
+    let (_, wheels) = build_json(&ours_dir, &out, &selectors);
+    let reference = setuptools_wheel(baseline, &theirs_dir, &temp.path().join("st"));
+    let expected = assert_agree_with_setuptools(&label, &wheels, &reference);
+    // Every interpreter here that Requires-Python admits is served by some wheel.
+    let requires = expected
+        .fields
+        .get("Requires-Python")
+        .and_then(|r| r.iter().next().cloned());
+    for python in all_pythons {
+        let (id, admitted) = probe(python, requires.as_deref());
+        if !admitted || fetched.not_served.contains_key(&id) {
+            continue;
+        }
+        assert!(
+            wheels
+                .iter()
+                .any(|w| w.interpreters.iter().any(|i| same_program(i, python))),
+            "{label}: no wheel serves {} (Requires-Python {requires:?})",
+            python.display()
+        );
+    }
+    // The smoke call on every interpreter each wheel claims.
+    let mut check = String::new();
+    if !fetched.smoke_extra_pip.is_empty() {
+        check.push_str(&format!(
+            "import subprocess, sys\nsubprocess.check_call([sys.executable, '-m', 'pip', \
+                 'install', '-q', '--disable-pip-version-check', {}])\n",
+            fetched
+                .smoke_extra_pip
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    check.push_str(&format!(
+        "{}\nprint('ok {}')\n",
+        fetched.smoke, fetched.name
+    ));
+    fs_err::write(ours_dir.join("check.py"), check).unwrap();
+    let build = Build {
+        fixture: fetched.name.clone(),
+        project: Project {
+            temp,
+            root: ours_dir,
+        },
+        out,
+        wheels,
+    };
+    let passed = install_and_check_everywhere(&build);
+    assert!(passed >= 1, "{label}: the smoke call ran nowhere");
 }
 
 /// Checks that each of `wheels` has the files, METADATA fields and entry points of
