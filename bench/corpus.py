@@ -34,6 +34,20 @@ def pyenv_python(minor):
     return found[-1]
 
 
+IDENTIFIERS = ["cp38", "cp39", "cp310", "cp311", "cp312", "cp313", "pp39"]
+
+
+def build_args(project):
+    """The arguments the corpus test builds `project` with: interpreters setuptools cannot
+    serve left out, and the project's own `build_args`."""
+    args = []
+    if project.get("not_served"):
+        for identifier in IDENTIFIERS:
+            if identifier not in project["not_served"]:
+                args += ["-i", identifier]
+    return args + project.get("build_args", [])
+
+
 def timed(command, **kwargs):
     start = time.monotonic()
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
@@ -45,6 +59,8 @@ def main():
     parser.add_argument("--only", default="")
     parser.add_argument("--ci", action="store_true")
     parser.add_argument("--markdown", help="write the table to this file too")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="skip the untimed first build (the build environments are cached)")
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     binary = os.path.join(ROOT, "target", "release", "cffi-wheel")
@@ -63,14 +79,17 @@ def main():
             ours, theirs = os.path.join(tmp, "ours"), os.path.join(tmp, "theirs")
             shutil.copytree(project["dir"], ours)
             shutil.copytree(project["dir"], theirs)
-            # Warm-up: makes (or finds) the cached build environments; not timed.
-            subprocess.run([binary, "-q", "build", ours, "-o", os.path.join(tmp, "warm")],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            shutil.rmtree(os.path.join(ours, "build"), ignore_errors=True)
+            if not args.no_warm_up:
+                # Makes (or finds) the cached build environments; not timed.
+                subprocess.run([binary, "-q", "build", ours, "-o", os.path.join(tmp, "warm")]
+                               + build_args(project),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                shutil.rmtree(os.path.join(ours, "build"), ignore_errors=True)
             st_time, st = timed([python, "-m", "pip", "wheel", "--no-deps", "-q",
                                  "--disable-pip-version-check", "-w",
                                  os.path.join(tmp, "st"), theirs])
-            cw_time, cw = timed([binary, "-q", "build", ours, "-o", os.path.join(tmp, "cw")])
+            cw_time, cw = timed([binary, "-q", "build", ours, "-o", os.path.join(tmp, "cw")]
+                                + build_args(project))
             cw_wheels = len(os.listdir(os.path.join(tmp, "cw"))) if cw.returncode == 0 else 0
         row = {
             "project": label,
