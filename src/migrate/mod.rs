@@ -90,6 +90,19 @@ pub enum MigrateError {
         /// The project.
         root: PathBuf,
     },
+    /// setup.py / setup.cfg give no literal version: setuptools computes it when it runs.
+    #[error(
+        "{root}: setup.py and setup.cfg give no literal version ({found}): setuptools computes it \
+         when it runs (`attr:`, setuptools-scm, a version file), and a recipe needs a literal one\n\
+         help: build the project as it is with `cffi-wheel build {root}` (its own backend \
+         computes the version), or write the recipe by hand with a literal `version:`"
+    )]
+    NoLiteralVersion {
+        /// The project.
+        root: PathBuf,
+        /// What was found instead.
+        found: String,
+    },
     /// The recipe exists.
     #[error("{path} exists; pass --force to overwrite it")]
     Exists {
@@ -226,6 +239,19 @@ pub fn write_recipe(
     if setup.cffi_modules.is_empty() {
         return Err(MigrateError::NoCffiModules {
             root: root.to_path_buf(),
+        });
+    }
+    let literal = setup
+        .version
+        .as_deref()
+        .filter(|v| <pep440_rs::Version as std::str::FromStr>::from_str(v.trim()).is_ok());
+    if literal.is_none() {
+        return Err(MigrateError::NoLiteralVersion {
+            root: root.to_path_buf(),
+            found: setup
+                .version
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |v| format!("`{v}`")),
         });
     }
     let path = root.join(crate::recipe::RECIPE_FILE);

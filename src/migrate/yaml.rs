@@ -49,7 +49,8 @@ pub(super) fn render(
     out.push_str(&format!("  name: {}\n", scalar(name)));
     out.push_str(&format!(
         "  version: {}\n",
-        scalar(setup.version.as_deref().unwrap_or("0.0.0"))
+        // write_recipe refuses a project without a literal version.
+        scalar(setup.version.as_deref().unwrap_or_default())
     ));
     if let Some(summary) = &setup.description {
         out.push_str(&format!(

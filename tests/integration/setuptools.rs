@@ -278,3 +278,22 @@ fn a_setuptools_scm_checkout_gets_its_version_from_the_git_tag() {
     };
     assert!(install_and_check_everywhere(&build) >= 7);
 }
+
+#[test]
+fn import_refuses_a_computed_version_rather_than_writing_a_wrong_one() {
+    let Some(_) = interpreters() else { return };
+    // Its version comes from setuptools-scm: no literal version anywhere for import to copy.
+    let project = copy_fixture("scm_checkout");
+    let run = run_cli([OsStr::new("import"), project.root.as_os_str()]);
+    let stderr = &run.stderr;
+    assert_eq!(run.code, Some(1), "{stderr}");
+    assert!(stderr.contains("give no literal version"), "{stderr}");
+    assert!(
+        stderr.contains("help: build the project as it is with `cffi-wheel build"),
+        "{stderr}"
+    );
+    assert!(
+        !project.root.join("cffi-wheel.yaml").exists(),
+        "a recipe was written"
+    );
+}
