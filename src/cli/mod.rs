@@ -513,53 +513,47 @@ fn build_options(
     })
 }
 
-fn build_report(args: BuildArgs) -> Result<(Built, pipeline::BuildReport), CliError> {
-    let kind = project_kind(&args.path)?;
-    let root = match &kind {
-        Project::Setuptools(project) => project.root.clone(),
-        Project::Recipe => PathBuf::new(),
-    };
-    let (recipe, plan, interpreters) = match kind {
-        Project::Recipe => {
-            let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
-            (Some(recipe), Some(plan), interpreters)
-        }
-        Project::Setuptools(_) => (None, None, Vec::new()),
-    };
-    let root = recipe.as_ref().map_or(root, |r| r.root.clone());
+/// `build`'s settings for a project at `root`.
+fn build_args_options(args: &BuildArgs, root: &Path) -> Result<BuildOptions, CliError> {
     let mut options = build_options(
-        &root,
-        args.out_dir,
-        args.build_dir,
+        root,
+        args.out_dir.clone(),
+        args.build_dir.clone(),
         args.offline,
         args.setup_timeout,
-        args.prefix,
+        args.prefix.clone(),
     )?;
     options.debug_info = args.debug_info.then_some(true);
     options.bundle = !args.no_bundle;
     options.repair = args.compatibility == Compatibility::Auto;
-    options.codegen_python = args.codegen_python;
+    options.codegen_python = args.codegen_python.clone();
     options.editable = args.editable;
-    let (Some(recipe), Some(plan)) = (recipe, plan) else {
-        if options.editable || options.codegen_python.is_some() {
-            return Err(CliError::Usage(
-                "--editable and --codegen-python need a recipe; a setuptools project is \
-                 installed in editable mode by pip (`pip install -e .`)"
-                    .into(),
-            ));
+    Ok(options)
+}
+
+fn build_report(args: BuildArgs) -> Result<(Built, pipeline::BuildReport), CliError> {
+    match project_kind(&args.path)? {
+        Project::Setuptools(project) => {
+            if args.editable || args.codegen_python.is_some() {
+                return Err(CliError::Usage(
+                    "--editable and --codegen-python need a recipe; a setuptools project is \
+                     installed in editable mode by pip (`pip install -e .`)"
+                        .into(),
+                ));
+            }
+            let (interpreters, selection) = setuptools_selection(&args.select)?;
+            let options = build_args_options(&args, &project.root)?;
+            let report = pipeline::build_setuptools(&project, &interpreters, &selection, &options)?;
+            Ok((Built::Setuptools(project.root), report))
         }
-        let Project::Setuptools(project) = project_kind(&args.path)? else {
-            return Err(CliError::Other(
-                "the project changed while it was read".into(),
-            ));
-        };
-        let (interpreters, selection) = setuptools_selection(&args.select)?;
-        let report = pipeline::build_setuptools(&project, &interpreters, &selection, &options)?;
-        return Ok((Built::Setuptools(project.root), report));
-    };
-    let report = pipeline::build(&recipe, &plan, &interpreters, &options)
-        .map_err(|err| render::locate_cdef_error(&recipe, err))?;
-    Ok((Built::Recipe(Box::new(recipe)), report))
+        Project::Recipe => {
+            let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
+            let options = build_args_options(&args, &recipe.root)?;
+            let report = pipeline::build(&recipe, &plan, &interpreters, &options)
+                .map_err(|err| render::locate_cdef_error(&recipe, err))?;
+            Ok((Built::Recipe(Box::new(recipe)), report))
+        }
+    }
 }
 
 fn repair(args: RepairArgs) -> Result<(), CliError> {
