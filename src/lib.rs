@@ -8,6 +8,7 @@ pub mod codegen;
 pub mod compile;
 pub mod env_vars;
 pub mod interpreter;
+pub mod jobs;
 pub mod migrate;
 pub mod pipeline;
 pub mod plan;

@@ -173,6 +173,9 @@ struct BuildArgs {
     /// after this many seconds [default: 1800].
     #[arg(long, value_name = "SECONDS", env = env_vars::SETUP_TIMEOUT)]
     setup_timeout: Option<u64>,
+    /// How many builds run at once [default: the number of cores].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     #[command(flatten)]
     select: Selectors,
 }
@@ -365,7 +368,7 @@ fn plan_command(args: PlanArgs) -> Result<(), CliError> {
     if let Project::Setuptools(project) = project_kind(&args.path)? {
         let (interpreters, selection) = setuptools_selection(&args.select)?;
         let options = build_options(&project.root, None, None, args.offline, None, None)?;
-        let resolved = pipeline::resolve_setuptools(
+        let (resolved, _) = pipeline::resolve_setuptools(
             &project,
             &interpreters,
             &selection,
@@ -510,6 +513,7 @@ fn build_options(
         setup_timeout: setup_timeout.map_or(pipeline::DEFAULT_SETUP_TIMEOUT, |secs| {
             std::time::Duration::from_secs(secs)
         }),
+        jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
     })
 }
 
@@ -528,6 +532,9 @@ fn build_args_options(args: &BuildArgs, root: &Path) -> Result<BuildOptions, Cli
     options.repair = args.compatibility == Compatibility::Auto;
     options.codegen_python = args.codegen_python.clone();
     options.editable = args.editable;
+    if let Some(jobs) = args.jobs {
+        options.jobs = usize::from(jobs);
+    }
     Ok(options)
 }
 

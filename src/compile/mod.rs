@@ -177,11 +177,17 @@ pub struct PrefixMaps {
 }
 
 impl PrefixMaps {
+    /// The flags, the deeper directory last: gcc applies the last map that matches, and a
+    /// private copy of the project may lie inside the build directory (or the build
+    /// directory inside the project).
     fn flags(&self) -> [String; 2] {
-        [
-            format!("-ffile-prefix-map={}=.", self.project_root.display()),
-            format!("-ffile-prefix-map={}=build", self.build_dir.display()),
-        ]
+        let project = format!("-ffile-prefix-map={}=.", self.project_root.display());
+        let build = format!("-ffile-prefix-map={}=build", self.build_dir.display());
+        if self.project_root.starts_with(&self.build_dir) {
+            [build, project]
+        } else {
+            [project, build]
+        }
     }
 }
 

@@ -57,6 +57,8 @@ pub struct BuildOptions {
     pub editable: bool,
     /// Time limit of each step that runs a project's own code or pip (setuptools path).
     pub setup_timeout: std::time::Duration,
+    /// How many builds may run at once (`-j`; default: the cores).
+    pub jobs: usize,
 }
 
 /// A wheel that was built and checked.

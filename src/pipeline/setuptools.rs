@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -24,8 +25,8 @@ use crate::interpreter::{Implementation, Interpreter};
 use crate::plan::{self, BuildPlan, ProjectShape, Selection, Target};
 use crate::recipe::Language;
 use crate::setuptools::{
-    self, BuildEnv, CapturedExtension, HollowBuild, HookRunner, PreparedMetadata, SetuptoolsError,
-    SetuptoolsProject,
+    self, BuildEnv, CapturedExtension, CopyRules, HollowBuild, HookRunner, PreparedMetadata,
+    SetuptoolsError, SetuptoolsProject,
 };
 use crate::tags::WheelFilename;
 use crate::toolchain::Toolchain;
@@ -48,69 +49,214 @@ pub struct ResolvedProject {
     pub builds: BTreeMap<String, HollowBuild>,
 }
 
-/// Runs the project's backend for every target of the plan (steps 1-3), calling `each`
-/// with a target and its recorded build as soon as that target's run is final, before the
-/// next run: a project may write generated sources at a fixed place in its tree (cffi's
-/// `distutils_extension()` writes under `build/`), which the next target's run rewrites.
-pub fn resolve_setuptools(
+/// How a backend run that has not happened yet shares the project tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trees {
+    /// In the project itself (what pip does): when no other run overlaps it.
+    InPlace,
+    /// In a private copy, so that it can overlap other runs.
+    Copies,
+}
+
+/// What one build interpreter's piece of a round gave.
+enum Finished<T> {
+    /// Its targets, finished by `each`.
+    Done(Vec<(String, T)>),
+    /// An Extension that is not `py_limited_api` (or a binary setuptools built itself): the
+    /// CPythons need one build each.
+    PerVersion(Vec<String>),
+}
+
+/// Runs the project's backend for every target of the plan (steps 1-3) and `each` on every
+/// target with its recorded build, as soon as that target's run is final; up to
+/// `options.jobs` at a time, PyPy's (the slowest) first.
+///
+/// A run that overlaps another runs in a private copy of the tree ([`setuptools::copy_tree`]):
+/// a project writes generated sources at fixed places in its tree (cffi's
+/// `distutils_extension()` writes under `build/`), which another target's run would rewrite.
+/// A tree too large to copy gets its runs one after another in place, each target finished
+/// before the next run starts.
+pub fn resolve_setuptools<T: Send>(
     project: &SetuptoolsProject,
     interpreters: &[Interpreter],
     selection: &Selection,
     options: &BuildOptions,
-    mut each: impl FnMut(&Target, &HollowBuild, &PreparedMetadata) -> Result<(), PipelineError>,
-) -> Result<ResolvedProject, PipelineError> {
+    each: impl Fn(&Target, &HollowBuild, &PreparedMetadata) -> Result<T, PipelineError> + Sync,
+) -> Result<(ResolvedProject, Vec<T>), PipelineError> {
     let (mut shape, metadata) = project_shape(project, interpreters, options)?;
     let mut plan = plan::plan_project(&shape, interpreters, selection)?;
-    let mut by_python: BTreeMap<PathBuf, HollowBuild> = BTreeMap::new();
-    let mut index = 0;
-    while index < plan.targets.len() {
-        let target = &plan.targets[index];
-        let python = target.build_interpreter.path.clone();
-        if !by_python.contains_key(&python) {
-            let hollow = capture(project, target, options)?;
-            by_python.insert(python.clone(), hollow);
+    let captures: Mutex<BTreeMap<PathBuf, HollowBuild>> = Mutex::default();
+    let mut done: BTreeMap<String, T> = BTreeMap::new();
+    // Build interpreters whose run went in the project tree itself.
+    let mut in_place: Vec<PathBuf> = Vec::new();
+    let mut copies_allowed: Option<bool> = None;
+    loop {
+        let known: Vec<PathBuf> = lock(&captures)?.keys().cloned().collect();
+        let groups = pending_groups(&plan, &done, &known);
+        if groups.is_empty() {
+            break;
         }
-        let hollow = &by_python[&python];
-        let per_version: Vec<&str> = hollow
-            .extensions
-            .iter()
-            .filter(|e| !e.py_limited_api)
-            .map(|e| e.name.as_str())
-            .chain(hollow.prebuilt.iter().map(String::as_str))
-            .collect();
-        if target.limited_api && !per_version.is_empty() {
-            let names = per_version;
+        let new = groups.iter().filter(|g| !known.contains(&g.0)).count();
+        // A run in place whose targets are not finished: its tree must stay as it is.
+        let place_busy = groups.iter().any(|g| in_place.contains(&g.0));
+        let (trees, workers) = if new == 0 || (new == 1 && !place_busy) {
+            (Trees::InPlace, options.jobs)
+        } else if *copies_allowed.get_or_insert_with(|| tree_is_copyable(project, options)) {
+            (Trees::Copies, options.jobs)
+        } else {
+            (Trees::InPlace, 1)
+        };
+        if trees == Trees::InPlace {
+            in_place.extend(
+                groups
+                    .iter()
+                    .filter(|g| !known.contains(&g.0))
+                    .map(|g| g.0.clone()),
+            );
+        }
+        let results = crate::jobs::run_ordered(
+            &groups,
+            workers,
+            |r: &Result<Finished<T>, PipelineError>| !matches!(r, Ok(Finished::Done(_))),
+            |(python, targets)| {
+                let known = lock(&captures)?.get(python).cloned();
+                let hollow = match known {
+                    Some(hollow) => hollow,
+                    None => {
+                        let hollow = capture(project, targets[0], trees, options)?;
+                        lock(&captures)?.insert(python.clone(), hollow.clone());
+                        hollow
+                    }
+                };
+                let per_version = per_version_parts(&hollow);
+                if targets.iter().any(|t| t.limited_api) && !per_version.is_empty() {
+                    return Ok(Finished::PerVersion(per_version));
+                }
+                let mut finished = Vec::new();
+                for target in targets {
+                    finished.push((target.id.clone(), each(target, &hollow, &metadata)?));
+                }
+                Ok(Finished::Done(finished))
+            },
+        );
+        let mut replan = None;
+        for result in results.into_iter().flatten() {
+            match result? {
+                Finished::Done(finished) => done.extend(finished),
+                Finished::PerVersion(names) => replan = Some(names),
+            }
+        }
+        if let Some(names) = replan {
             tracing::info!(
                 "{} not py_limited_api: one build per CPython version",
                 names.join(", ")
             );
             shape.abi3_allowed = false;
             plan = plan::plan_project(&shape, interpreters, selection)?;
-            // Only the build interpreter's run is kept: its tree is the current one.
-            by_python.retain(|p, _| *p == python);
-            index = 0;
-            continue;
         }
-        each(target, hollow, &metadata)?;
-        index += 1;
     }
-    plan.modules = by_python
+    let captures = captures
+        .into_inner()
+        .map_err(|_| PipelineError::Metadata("a backend run panicked".into()))?;
+    plan.modules = captures
         .values()
         .flat_map(|h| h.extensions.iter().map(|e| e.name.clone()))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let builds = plan
-        .targets
-        .iter()
-        .map(|t| (t.id.clone(), by_python[&t.build_interpreter.path].clone()))
-        .collect();
-    Ok(ResolvedProject {
+    let mut builds = BTreeMap::new();
+    let mut finished = Vec::new();
+    for target in &plan.targets {
+        if let Some(hollow) = captures.get(&target.build_interpreter.path) {
+            builds.insert(target.id.clone(), hollow.clone());
+        }
+        if let Some(result) = done.remove(&target.id) {
+            finished.push(result);
+        }
+    }
+    let resolved = ResolvedProject {
         project: project.clone(),
         metadata,
         plan,
         builds,
-    })
+    };
+    Ok((resolved, finished))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, PipelineError> {
+    mutex
+        .lock()
+        .map_err(|_| PipelineError::Metadata("a backend run panicked".into()))
+}
+
+/// The plan's unfinished targets grouped by build interpreter: groups whose run is already
+/// recorded first (a run in place must be finished before the next one rewrites the tree),
+/// then PyPy's (the slowest run), then in plan order.
+fn pending_groups<'p, T>(
+    plan: &'p BuildPlan,
+    done: &BTreeMap<String, T>,
+    known: &[PathBuf],
+) -> Vec<(PathBuf, Vec<&'p Target>)> {
+    let mut groups: Vec<(PathBuf, Vec<&Target>)> = Vec::new();
+    for target in plan.targets.iter().filter(|t| !done.contains_key(&t.id)) {
+        let python = &target.build_interpreter.path;
+        match groups.iter_mut().find(|g| g.0 == *python) {
+            Some(group) => group.1.push(target),
+            None => groups.push((python.clone(), vec![target])),
+        }
+    }
+    groups.sort_by_key(|(python, targets)| {
+        (
+            !known.contains(python),
+            targets[0].build_interpreter.implementation != Implementation::PyPy,
+        )
+    });
+    groups
+}
+
+/// The Extensions (and binaries setuptools built itself) that rule out abi3.
+fn per_version_parts(hollow: &HollowBuild) -> Vec<String> {
+    hollow
+        .extensions
+        .iter()
+        .filter(|e| !e.py_limited_api)
+        .map(|e| e.name.clone())
+        .chain(hollow.prebuilt.iter().cloned())
+        .collect()
+}
+
+/// Whether the project is small enough to copy for each overlapping run.
+fn tree_is_copyable(project: &SetuptoolsProject, options: &BuildOptions) -> bool {
+    let rules = copy_rules(project, options);
+    match setuptools::copy_size(&project.root, &rules, setuptools::COPY_LIMIT_BYTES) {
+        Ok(Some(_)) => true,
+        Ok(None) => {
+            tracing::info!(
+                "{} holds more than {} MiB: its targets' backend runs go one after another in \
+                 place instead of side by side in copies",
+                project.root.display(),
+                setuptools::COPY_LIMIT_BYTES >> 20
+            );
+            false
+        }
+        Err(e) => {
+            tracing::info!(
+                "{}: {e}; its targets' backend runs go one after another in place",
+                project.root.display()
+            );
+            false
+        }
+    }
+}
+
+fn copy_rules(project: &SetuptoolsProject, options: &BuildOptions) -> CopyRules {
+    let out_dir = std::path::absolute(&options.out_dir).unwrap_or_else(|_| options.out_dir.clone());
+    CopyRules {
+        excluded: [options.build_dir.clone(), out_dir]
+            .into_iter()
+            .filter(|dir| dir.starts_with(&project.root))
+            .collect(),
+    }
 }
 
 /// Builds a setuptools project: each target compiled, checked and repaired right after its
@@ -123,18 +269,16 @@ pub fn build_setuptools(
 ) -> Result<BuildReport, PipelineError> {
     // setuptools compiles with sysconfig's OPT (-DNDEBUG -O3 on CPython's default build).
     let toolchain = Toolchain::host(3, options.debug_info.unwrap_or(false));
-    let maps = PrefixMaps {
-        project_root: project.root.clone(),
-        build_dir: options.build_dir.clone(),
-    };
-    let mut staged: Vec<(Target, Assembled, Option<crate::repair::RepairReport>)> = Vec::new();
-    let mut resolved_targets = Vec::new();
-    let resolved = resolve_setuptools(
+    let (resolved, staged) = resolve_setuptools(
         project,
         interpreters,
         selection,
         options,
         |target, hollow, metadata| {
+            let maps = PrefixMaps {
+                project_root: hollow.tree.clone(),
+                build_dir: options.build_dir.clone(),
+            };
             let specs: Vec<ExtensionSpec> = hollow.extensions.iter().map(spec_of).collect();
             let mut built = Vec::new();
             for spec in &specs {
@@ -156,20 +300,22 @@ pub fn build_setuptools(
             built.extend(extract_prebuilt(hollow, target, options)?);
             let dist_name = hollow_dist_name(&hollow.wheel);
             let native = native::finish(&specs, &dist_name, target, built, &toolchain, options)?;
-            // Assembled now: the hollow wheel and the linked files are read before the next run.
+            // Assembled now: the hollow wheel and the linked files are read before the tree
+            // can be rewritten.
             let assembled = assemble(&hollow.wheel, target, &native, metadata)?;
-            staged.push((target.clone(), assembled, native.repair));
-            resolved_targets.push(ResolvedTarget {
+            let resolved = ResolvedTarget {
                 target: target.id.clone(),
                 extensions: specs,
-            });
-            Ok(())
+            };
+            Ok((target.clone(), assembled, native.repair, resolved))
         },
     )?;
     let mut wheels = Vec::new();
-    for (target, assembled, repair) in staged {
+    let mut resolved_targets = Vec::new();
+    for (target, assembled, repair, specs) in staged {
         let written = assembled.write(options)?;
         wheels.push(BuiltWheel::new(&target, written, repair));
+        resolved_targets.push(specs);
     }
     Ok(BuildReport {
         plan: resolved.plan,
@@ -287,15 +433,43 @@ fn with_runner<T>(
     Ok(body(&runner)?)
 }
 
-/// Runs the backend's build_wheel for `target` under its build interpreter, and notes the
-/// binaries its wheel already holds: a project whose own `build_extension` compiles without
-/// setuptools' (a CMake-built extension) leaves one, built for that interpreter alone.
+/// Runs the backend's build_wheel for `target` under its build interpreter, in the project
+/// or in a fresh copy of it, and notes the binaries its wheel already holds: a project whose
+/// own `build_extension` compiles without setuptools' (a CMake-built extension) leaves one,
+/// built for that interpreter alone.
 fn capture(
     project: &SetuptoolsProject,
     target: &Target,
+    trees: Trees,
     options: &BuildOptions,
 ) -> Result<HollowBuild, PipelineError> {
-    let mut hollow = run_build_wheel(project, target, options)?;
+    let interpreter = &target.build_interpreter;
+    let work_dir = options
+        .build_dir
+        .join("setuptools")
+        .join(interpreter.identifier());
+    let copy;
+    let at = match trees {
+        Trees::InPlace => project,
+        Trees::Copies => {
+            let tree = work_dir.join("tree");
+            setuptools::copy_tree(&project.root, &tree, &copy_rules(project, options))?;
+            copy = project.at(tree);
+            &copy
+        }
+    };
+    tracing::info!(
+        "running {}'s build backend under {} {}{}",
+        project.root.display(),
+        interpreter.identifier(),
+        interpreter.version_string(),
+        if trees == Trees::Copies {
+            " (in a copy)"
+        } else {
+            ""
+        }
+    );
+    let mut hollow = with_runner(at, interpreter, work_dir, options, |runner| runner.build())?;
     hollow.prebuilt = read_members(&hollow.wheel)?
         .into_iter()
         .filter(|m| !m.name.contains(".dist-info/") && crate::repair::is_elf_bytes(&m.contents))
@@ -307,31 +481,10 @@ fn capture(
              alone; it is shipped as built, checked and repaired",
             project.root.display(),
             hollow.prebuilt.join(", "),
-            target.build_interpreter.identifier()
+            interpreter.identifier()
         );
     }
     Ok(hollow)
-}
-
-fn run_build_wheel(
-    project: &SetuptoolsProject,
-    target: &Target,
-    options: &BuildOptions,
-) -> Result<HollowBuild, PipelineError> {
-    let interpreter = &target.build_interpreter;
-    tracing::info!(
-        "running {}'s build backend under {} {}",
-        project.root.display(),
-        interpreter.identifier(),
-        interpreter.version_string()
-    );
-    let work_dir = options
-        .build_dir
-        .join("setuptools")
-        .join(interpreter.identifier());
-    with_runner(project, interpreter, work_dir, options, |runner| {
-        runner.build()
-    })
 }
 
 /// The project's `.dist-info` from its backend under the newest CPython found, and the

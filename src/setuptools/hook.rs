@@ -91,6 +91,8 @@ impl PreparedMetadata {
 pub struct HollowBuild {
     /// The interpreter it ran under.
     pub python: PathBuf,
+    /// The tree it ran in: the project, or a private copy when runs overlapped.
+    pub tree: PathBuf,
     /// setuptools' wheel, without its extensions.
     pub wheel: PathBuf,
     /// Each extension's final arguments.
@@ -174,6 +176,7 @@ impl HookRunner<'_> {
         match reply {
             Outcome::Build { wheel, extensions } => Ok(HollowBuild {
                 python: self.env.base.clone(),
+                tree: self.project.root.clone(),
                 wheel: out.join(wheel),
                 extensions,
                 prebuilt: Vec::new(),

@@ -13,10 +13,12 @@
 mod env;
 mod hook;
 mod project;
+mod worktree;
 
 pub use env::{BuildEnv, ensure_build_env};
 pub use hook::{CapturedExtension, HollowBuild, HookRunner, PreparedMetadata};
 pub use project::{Detected, SetuptoolsProject, detect, pkg_info_field};
+pub use worktree::{COPY_LIMIT_BYTES, CopyRules, copy_size, copy_tree};
 
 use std::path::PathBuf;
 

@@ -27,6 +27,22 @@ pub struct SetuptoolsProject {
     pub pkg_info: Option<PathBuf>,
 }
 
+impl SetuptoolsProject {
+    /// The same project in a copy of its tree at `root`.
+    pub fn at(&self, root: PathBuf) -> SetuptoolsProject {
+        let pkg_info = self.pkg_info.as_ref().and_then(|p| {
+            p.strip_prefix(&self.root)
+                .ok()
+                .map(|relative| root.join(relative))
+        });
+        SetuptoolsProject {
+            root,
+            pkg_info,
+            ..self.clone()
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct PyprojectToml {
     #[serde(rename = "build-system")]
