@@ -380,9 +380,15 @@ fn plan_command(args: PlanArgs) -> Result<(), CliError> {
         }
         return print_plan(&resolved.plan);
     }
-    let (_, plan, _) = make_plan(&args.path, &args.select)?;
+    let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
     if args.select.json {
-        return print_json(&plan);
+        let options = build_options(&recipe.root, None, None, args.offline, None, None)?;
+        return print_json(&pipeline::describe_recipe(
+            &recipe,
+            &plan,
+            &interpreters,
+            &options,
+        )?);
     }
     print_plan(&plan)
 }

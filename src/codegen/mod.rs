@@ -203,12 +203,37 @@ struct Response {
     column: Option<usize>,
 }
 
+/// What cffi generates one module's C from: the `cdef` and `set_source` text, or the build
+/// script that makes them.
+#[derive(Debug, Clone, Default)]
+pub struct CodegenInput {
+    /// Dotted module name.
+    pub name: String,
+    /// The cdef.
+    pub cdef: String,
+    /// `set_source`'s C.
+    pub source: String,
+    /// A build script run under the generating interpreter instead.
+    pub script: Option<ScriptRef>,
+}
+
+impl From<&Module> for CodegenInput {
+    fn from(module: &Module) -> Self {
+        CodegenInput {
+            name: module.name.clone(),
+            cdef: module.cdef.clone(),
+            source: module.source.clone(),
+            script: module.script.clone(),
+        }
+    }
+}
+
 /// Emits `module`'s C with `python` (which has cffi) into `out_dir/<module>.c`.
 pub fn generate(
     python: &Path,
     isolation: Isolation,
     flavour: &Flavour,
-    module: &Module,
+    module: &CodegenInput,
     root: &Path,
     out_dir: &Path,
 ) -> Result<GeneratedSource, CodegenError> {

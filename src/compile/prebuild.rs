@@ -11,65 +11,42 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use super::CompileError;
+use super::{CompileError, ExtensionSpec};
 use crate::recipe::{Module, PrebuildStep};
 use crate::toolchain::Toolchain;
 
 /// The stamp file holding the cache key of the last successful run.
 const STAMP: &str = ".cffi-wheel-prebuild-key";
 
-/// Runs (or reuses) every prebuild step of `module` and returns the module with their
-/// outputs and include dirs added.
+/// Runs (or reuses) every prebuild step of `module` when `run`, and adds their outputs and
+/// include dirs to `resolved` (without `run`, only that: what `plan` shows).
 pub fn run_prebuild(
     module: &Module,
+    resolved: &mut ExtensionSpec,
     toolchain: &Toolchain,
     root: &Path,
     build_dir: &Path,
-) -> Result<Module, CompileError> {
-    let mut resolved = module.clone();
+    run: bool,
+) -> Result<(), CompileError> {
     if module.prebuild.is_empty() {
-        return Ok(resolved);
+        return Ok(());
     }
-    let cc = toolchain
-        .build()
-        .try_get_compiler()
-        .map_err(|e| CompileError::Compile {
-            module: module.name.clone(),
-            detail: e.to_string(),
-        })?
-        .path()
-        .to_path_buf();
     for (index, step) in module.prebuild.iter().enumerate() {
         let number = index + 1;
         let out_dir = build_dir
             .join("prebuild")
-            .join(&module.name)
+            .join(&resolved.name)
             .join(number.to_string());
-        let key = cache_key(step, toolchain, &cc, root, build_dir)?;
         let outputs: Vec<PathBuf> = step.outputs.iter().map(|o| out_dir.join(o)).collect();
-        let stamp = out_dir.join(STAMP);
-        let fresh = fs_err::read_to_string(&stamp).is_ok_and(|k| k == key)
-            && outputs.iter().all(|o| o.exists());
-        if fresh {
-            tracing::info!(
-                "prebuild step {number} of {}: up to date (cached)",
-                module.name
-            );
-        } else {
-            tracing::info!("prebuild step {number} of {}: {}", module.name, step.run);
-            fs_err::create_dir_all(&out_dir)?;
-            run_step(module, number, step, toolchain, &cc, &out_dir)?;
-            if let Some(missing) = outputs.iter().find(|o| !o.exists()) {
-                return Err(CompileError::Prebuild {
-                    module: module.name.clone(),
-                    step: number,
-                    detail: format!(
-                        "it succeeded but did not produce {} (outputs are relative to $OUT_DIR)",
-                        missing.display()
-                    ),
-                });
-            }
-            fs_err::write(&stamp, &key)?;
+        if run {
+            let place = StepPlace {
+                module: &resolved.name,
+                number,
+                root,
+                build_dir,
+                out_dir: &out_dir,
+            };
+            run_or_reuse(&place, step, toolchain, &outputs)?;
         }
         for output in outputs {
             resolved.extra_objects.push(output);
@@ -82,11 +59,62 @@ pub fn run_prebuild(
             resolved.include_dirs.push(path);
         }
     }
-    Ok(resolved)
+    Ok(())
+}
+
+/// Where one step runs.
+struct StepPlace<'a> {
+    module: &'a str,
+    number: usize,
+    root: &'a Path,
+    build_dir: &'a Path,
+    out_dir: &'a Path,
+}
+
+/// Runs a step unless its stamp says the same inputs already gave its outputs.
+fn run_or_reuse(
+    place: &StepPlace<'_>,
+    step: &PrebuildStep,
+    toolchain: &Toolchain,
+    outputs: &[PathBuf],
+) -> Result<(), CompileError> {
+    let (module, number) = (place.module, place.number);
+    let cc = toolchain
+        .build()
+        .try_get_compiler()
+        .map_err(|e| CompileError::Compile {
+            module: module.to_string(),
+            detail: e.to_string(),
+        })?
+        .path()
+        .to_path_buf();
+    let key = cache_key(step, toolchain, &cc, place.root, place.build_dir)?;
+    let stamp = place.out_dir.join(STAMP);
+    let fresh = fs_err::read_to_string(&stamp).is_ok_and(|k| k == key)
+        && outputs.iter().all(|o| o.exists());
+    if fresh {
+        tracing::info!("prebuild step {number} of {module}: up to date (cached)");
+        return Ok(());
+    }
+    tracing::info!("prebuild step {number} of {module}: {}", step.run);
+    fs_err::create_dir_all(place.out_dir)?;
+    run_step(module, number, step, toolchain, &cc, place.out_dir)?;
+    if let Some(missing) = outputs.iter().find(|o| !o.exists()) {
+        return Err(CompileError::Prebuild {
+            module: module.to_string(),
+            step: number,
+            detail: format!(
+                "it succeeded but did not produce {} (outputs are relative to $OUT_DIR)",
+                missing.display()
+            ),
+        });
+    }
+    fs_err::write(&stamp, &key)?;
+    Ok(())
 }
 
 fn run_step(
-    module: &Module,
+    module: &str,
     number: usize,
     step: &PrebuildStep,
     toolchain: &Toolchain,
@@ -105,7 +133,7 @@ fn run_step(
         .envs(step.env.iter().map(|(k, v)| (k, v)));
     tracing::debug!(?command, "prebuild");
     let output = command.output().map_err(|e| CompileError::Prebuild {
-        module: module.name.clone(),
+        module: module.to_string(),
         step: number,
         detail: format!("cannot run sh: {e}"),
     })?;
@@ -116,7 +144,7 @@ fn run_step(
     text.push_str(&String::from_utf8_lossy(&output.stderr));
     let tail: Vec<&str> = text.lines().rev().take(30).collect();
     Err(CompileError::Prebuild {
-        module: module.name.clone(),
+        module: module.to_string(),
         step: number,
         detail: format!(
             "`{}` exited with {}:\n{}",

@@ -6,6 +6,7 @@
 mod contents;
 mod native;
 mod repair_wheel;
+mod resolve;
 mod setuptools;
 
 use std::collections::BTreeMap;
@@ -99,6 +100,17 @@ impl BuiltWheel {
     }
 }
 
+/// What `plan --json` prints for a recipe project: the plan's fields, and per target what
+/// would be compiled.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanDescription {
+    /// The plan.
+    #[serde(flatten)]
+    pub plan: BuildPlan,
+    /// Per target: each extension with its sources and arguments.
+    pub resolved: Vec<ResolvedTarget>,
+}
+
 /// The result of `build`.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildReport {
@@ -164,34 +176,25 @@ pub fn build(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<BuildReport, PipelineError> {
-    let toolchain = Toolchain::host(
-        recipe.build.opt_level,
-        options.debug_info.unwrap_or(recipe.build.debug_info),
-    );
-    let recipe = &resolve_scripts(recipe, interpreters, options)?;
-    let recipe = &native::prepare(recipe, &toolchain, options)?;
-    let generated = generate_all(recipe, plan, interpreters, options)?;
-    let mut extensions = native::compile_all(recipe, plan, &generated, &toolchain, options)?;
-    let specs: Vec<ExtensionSpec> = recipe.modules.iter().map(ExtensionSpec::from).collect();
-    let resolved = plan
-        .targets
-        .iter()
-        .map(|target| ResolvedTarget {
-            target: target.id.clone(),
-            extensions: specs
-                .iter()
-                .map(|spec| {
-                    let mut spec = spec.clone();
-                    let key = (target.flavour.clone(), spec.name.clone());
-                    if let Some(source) = generated.get(&key) {
-                        spec.sources.insert(0, source.path.clone());
-                    }
-                    spec.limited_api = target.limited_api;
-                    spec
-                })
-                .collect(),
-        })
-        .collect();
+    let toolchain = recipe_toolchain(recipe, options);
+    let modules = resolve::resolve_recipe(
+        recipe,
+        interpreters,
+        &toolchain,
+        options,
+        resolve::Prebuild::Run,
+    )?;
+    let generated = generate_all(&modules, plan, interpreters, options, &recipe.root)?;
+    let mut extensions = native::compile_all(
+        &modules,
+        &recipe.root,
+        plan,
+        &generated,
+        &toolchain,
+        options,
+    )?;
+    let resolved = resolve::per_target(&modules, plan, options, &generated);
+    let specs: Vec<ExtensionSpec> = modules.iter().map(|m| m.spec.clone()).collect();
     let mut staged = Vec::new();
     for target in &plan.targets {
         let built = extensions.remove(target.id.as_str()).unwrap_or_default();
@@ -234,79 +237,35 @@ pub fn build(
     })
 }
 
-/// Runs each `script:` module's build script and takes its name, source and `set_source`
-/// arguments; the recipe's own keys for that module are added after the script's.
-pub fn resolve_scripts(
-    recipe: &Recipe,
-    interpreters: &[Interpreter],
-    options: &BuildOptions,
-) -> Result<Recipe, PipelineError> {
-    let mut resolved = recipe.clone();
-    for module in &mut resolved.modules {
-        let Some(script) = module.script.clone() else {
-            continue;
-        };
-        let (python, isolation) =
-            managed_python(crate::plan::CODEGEN_CFFI_VERSION, interpreters, options)?;
-        let desc = codegen::describe_script(&python, isolation, &recipe.root, &script)?;
-        if !desc.ignored.is_empty() {
-            tracing::warn!(
-                "{}: set_source arguments not used by cffi-wheel: {}",
-                script.path,
-                desc.ignored.join(", ")
-            );
-        }
-        if module.name.is_empty() {
-            module.name = match &script.ext_package {
-                Some(package) => format!("{package}.{}", desc.module),
-                None => desc.module.clone(),
-            };
-        }
-        apply_script_settings(module, &recipe.root, desc);
-        tracing::info!(
-            "{}: module {} from {}",
-            script.path,
-            module.name,
-            script.attribute
-        );
-    }
-    Ok(resolved)
+/// The compiler settings of a recipe, with `--debug-info` applied.
+fn recipe_toolchain(recipe: &Recipe, options: &BuildOptions) -> Toolchain {
+    Toolchain::host(
+        recipe.build.opt_level,
+        options.debug_info.unwrap_or(recipe.build.debug_info),
+    )
 }
 
-fn apply_script_settings(
-    module: &mut crate::recipe::Module,
-    root: &std::path::Path,
-    desc: codegen::ScriptDescription,
-) {
-    let path = |p: String| root.join(p);
-    let settings = desc.settings;
-    module.source = desc.source;
-    module.cdef = desc.cdef;
-    if desc.cplusplus {
-        module.language = crate::recipe::Language::Cxx;
-    }
-    let prepend = |ours: &mut Vec<PathBuf>, theirs: Vec<String>| {
-        let mut all: Vec<PathBuf> = theirs.into_iter().map(path).collect();
-        all.append(ours);
-        *ours = all;
-    };
-    prepend(&mut module.sources, settings.sources);
-    prepend(&mut module.include_dirs, settings.include_dirs);
-    prepend(&mut module.library_dirs, settings.library_dirs);
-    prepend(&mut module.extra_objects, settings.extra_objects);
-    let mut libraries = settings.libraries;
-    libraries.append(&mut module.libraries);
-    module.libraries = libraries;
-    let mut macros = settings.define_macros;
-    macros.append(&mut module.define_macros);
-    module.define_macros = macros;
-    module.undef_macros.extend(settings.undef_macros);
-    let mut args = settings.extra_compile_args;
-    args.append(&mut module.extra_compile_args);
-    module.extra_compile_args = args;
-    let mut args = settings.extra_link_args;
-    args.append(&mut module.extra_link_args);
-    module.extra_link_args = args;
+/// What `plan --json` shows of a recipe project: the plan, and per target what would be
+/// compiled (build scripts are described and external libraries found; prebuild steps are
+/// not run, their outputs are listed).
+pub fn describe_recipe(
+    recipe: &Recipe,
+    plan: &BuildPlan,
+    interpreters: &[Interpreter],
+    options: &BuildOptions,
+) -> Result<PlanDescription, PipelineError> {
+    let toolchain = recipe_toolchain(recipe, options);
+    let modules = resolve::resolve_recipe(
+        recipe,
+        interpreters,
+        &toolchain,
+        options,
+        resolve::Prebuild::Describe,
+    )?;
+    Ok(PlanDescription {
+        plan: plan.clone(),
+        resolved: resolve::per_target(&modules, plan, options, &BTreeMap::new()),
+    })
 }
 
 /// The Python that generates CPython C: `--codegen-python`, else the managed environment.
@@ -325,10 +284,11 @@ fn managed_python(
 
 /// Runs codegen once per (flavour, module).
 fn generate_all(
-    recipe: &Recipe,
+    modules: &[resolve::ResolvedModule],
     plan: &BuildPlan,
     interpreters: &[Interpreter],
     options: &BuildOptions,
+    root: &std::path::Path,
 ) -> Result<BTreeMap<(Flavour, String), GeneratedSource>, PipelineError> {
     let mut generated = BTreeMap::new();
     for target in &plan.targets {
@@ -354,17 +314,21 @@ fn generate_all(
                 (target.build_interpreter.path.clone(), Isolation::Isolated)
             }
         };
-        let out = options.build_dir.join("gen").join(target.flavour.key());
-        for module in &recipe.modules {
+        for module in modules {
+            let path = resolve::generated_path(options, &target.flavour, &module.codegen.name);
+            let out = path.parent().unwrap_or(&options.build_dir);
             let source = codegen::generate(
                 &python,
                 isolation,
                 &target.flavour,
-                module,
-                &recipe.root,
-                &out,
+                &module.codegen,
+                root,
+                out,
             )?;
-            generated.insert((target.flavour.clone(), module.name.clone()), source);
+            generated.insert(
+                (target.flavour.clone(), module.codegen.name.clone()),
+                source,
+            );
         }
     }
     Ok(generated)

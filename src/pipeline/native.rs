@@ -1,18 +1,18 @@
 //! Compile, link, check and repair: from generated C to the native files of each wheel.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::resolve::ResolvedModule;
 use super::{BuildOptions, PipelineError};
 use crate::codegen::GeneratedSource;
 use crate::compile::{self, BuiltExtension, ExtensionSpec, PrefixMaps};
 use crate::plan::{BuildPlan, Flavour, Target};
-use crate::recipe::Recipe;
 use crate::repair::{
     self, ExtensionFile, LibrarySearch, RepairError, RepairOptions, RepairReport, Unresolved,
 };
 use crate::tags::{PlatformTag, escape_name};
-use crate::toolchain::{Toolchain, resolve_externals};
+use crate::toolchain::Toolchain;
 
 /// The native files of one wheel and its platform tags.
 #[derive(Debug, Clone)]
@@ -25,35 +25,22 @@ pub(super) struct NativeFiles {
     pub repair: Option<RepairReport>,
 }
 
-/// Resolves each module's external libraries and runs its prebuild steps.
-pub(super) fn prepare(
-    recipe: &Recipe,
-    toolchain: &Toolchain,
-    options: &BuildOptions,
-) -> Result<Recipe, PipelineError> {
-    let mut prepared = recipe.clone();
-    for module in &mut prepared.modules {
-        let external = resolve_externals(module, options.prefix.as_deref())?;
-        *module = compile::run_prebuild(&external, toolchain, &recipe.root, &options.build_dir)?;
-    }
-    Ok(prepared)
-}
-
 /// Compiles every module for every target; module `sources` once, generated C per target.
 pub(super) fn compile_all<'p>(
-    recipe: &Recipe,
+    modules: &[ResolvedModule],
+    root: &Path,
     plan: &'p BuildPlan,
     generated: &BTreeMap<(Flavour, String), GeneratedSource>,
     toolchain: &Toolchain,
     options: &BuildOptions,
 ) -> Result<BTreeMap<&'p str, Vec<BuiltExtension>>, PipelineError> {
     let maps = PrefixMaps {
-        project_root: recipe.root.clone(),
+        project_root: root.to_path_buf(),
         build_dir: options.build_dir.clone(),
     };
     let mut extensions: BTreeMap<&str, Vec<BuiltExtension>> = BTreeMap::new();
-    for module in &recipe.modules {
-        let module = &ExtensionSpec::from(module);
+    for module in modules {
+        let module = &module.spec;
         let obj_root = options.build_dir.join("obj").join(&module.name);
         let common = compile::compile_sources(toolchain, module, &maps, &obj_root.join("common"))?;
         for target in &plan.targets {

@@ -44,9 +44,12 @@ pub struct ResolvedProject {
     /// The `.dist-info` every wheel carries.
     pub metadata: PreparedMetadata,
     /// The plan.
+    #[serde(flatten)]
     pub plan: BuildPlan,
     /// Per target id: what setuptools' run under its interpreter left.
     pub builds: BTreeMap<String, HollowBuild>,
+    /// Per target: what cffi-wheel compiles.
+    pub resolved: Vec<ResolvedTarget>,
 }
 
 /// How a backend run that has not happened yet shares the project tree.
@@ -83,13 +86,15 @@ pub fn resolve_setuptools<T: Send>(
     options: &BuildOptions,
     each: impl Fn(&Target, &HollowBuild, &PreparedMetadata) -> Result<T, PipelineError> + Sync,
 ) -> Result<(ResolvedProject, Vec<T>), PipelineError> {
+    let rules = copy_rules(project, options);
+    let before = setuptools::TreeState::read(&project.root, &rules, setuptools::COPY_LIMIT_BYTES);
     let (mut shape, metadata) = project_shape(project, interpreters, options)?;
+    let copyable = copies_pay(project, &rules, before);
     let mut plan = plan::plan_project(&shape, interpreters, selection)?;
     let captures: Mutex<BTreeMap<PathBuf, HollowBuild>> = Mutex::default();
     let mut done: BTreeMap<String, T> = BTreeMap::new();
     // Build interpreters whose run went in the project tree itself.
     let mut in_place: Vec<PathBuf> = Vec::new();
-    let mut copies_allowed: Option<bool> = None;
     loop {
         let known: Vec<PathBuf> = lock(&captures)?.keys().cloned().collect();
         let groups = pending_groups(&plan, &done, &known);
@@ -101,7 +106,7 @@ pub fn resolve_setuptools<T: Send>(
         let place_busy = groups.iter().any(|g| in_place.contains(&g.0));
         let (trees, workers) = if new == 0 || (new == 1 && !place_busy) {
             (Trees::InPlace, options.jobs)
-        } else if *copies_allowed.get_or_insert_with(|| tree_is_copyable(project, options)) {
+        } else if copyable {
             (Trees::Copies, options.jobs)
         } else {
             (Trees::InPlace, 1)
@@ -165,22 +170,28 @@ pub fn resolve_setuptools<T: Send>(
         .into_iter()
         .collect();
     let mut builds = BTreeMap::new();
+    let mut resolved = Vec::new();
     let mut finished = Vec::new();
     for target in &plan.targets {
         if let Some(hollow) = captures.get(&target.build_interpreter.path) {
             builds.insert(target.id.clone(), hollow.clone());
+            resolved.push(ResolvedTarget {
+                target: target.id.clone(),
+                extensions: hollow.extensions.iter().map(spec_of).collect(),
+            });
         }
         if let Some(result) = done.remove(&target.id) {
             finished.push(result);
         }
     }
-    let resolved = ResolvedProject {
+    let project = ResolvedProject {
         project: project.clone(),
         metadata,
         plan,
         builds,
+        resolved,
     };
-    Ok((resolved, finished))
+    Ok((project, finished))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, PipelineError> {
@@ -225,29 +236,51 @@ fn per_version_parts(hollow: &HollowBuild) -> Vec<String> {
         .collect()
 }
 
-/// Whether the project is small enough to copy for each overlapping run.
-fn tree_is_copyable(project: &SetuptoolsProject, options: &BuildOptions) -> bool {
-    let rules = copy_rules(project, options);
-    match setuptools::copy_size(&project.root, &rules, setuptools::COPY_LIMIT_BYTES) {
-        Ok(Some(_)) => true,
+/// Whether the targets' runs may go side by side in copies of the tree: when the tree is
+/// small enough to copy, and the metadata run did not build much in it. A project that
+/// builds its bundled library inside its own tree (python-olm runs CMake in `libolm/build`
+/// whenever setup.py is read) does that work once for all runs in place, where every copy
+/// would do it again.
+fn copies_pay(
+    project: &SetuptoolsProject,
+    rules: &CopyRules,
+    before: std::io::Result<Option<setuptools::TreeState>>,
+) -> bool {
+    let root = project.root.display();
+    let before = match before {
+        Ok(Some(before)) => before,
         Ok(None) => {
             tracing::info!(
-                "{} holds more than {} MiB: its targets' backend runs go one after another in \
-                 place instead of side by side in copies",
-                project.root.display(),
+                "{root} holds more than {} MiB: its targets' backend runs go one after \
+                 another in place instead of side by side in copies",
                 setuptools::COPY_LIMIT_BYTES >> 20
             );
-            false
+            return false;
         }
         Err(e) => {
-            tracing::info!(
-                "{}: {e}; its targets' backend runs go one after another in place",
-                project.root.display()
-            );
-            false
+            tracing::info!("{root}: {e}; its targets' backend runs go one after another in place");
+            return false;
         }
+    };
+    let after = setuptools::TreeState::read(&project.root, rules, u64::MAX);
+    let Ok(Some(after)) = after else {
+        return false;
+    };
+    let (grown, example) = after.grown_since(&before);
+    if grown > IN_TREE_BUILD_BYTES {
+        tracing::info!(
+            "the build backend wrote {} KiB into {root} (such as {}): its targets' runs go one \
+             after another in place, sharing that work",
+            grown >> 10,
+            example.map(|p| p.display().to_string()).unwrap_or_default()
+        );
+        return false;
     }
+    true
 }
+
+/// More than this written into the tree by the metadata run means the project builds there.
+const IN_TREE_BUILD_BYTES: u64 = 1 << 20;
 
 fn copy_rules(project: &SetuptoolsProject, options: &BuildOptions) -> CopyRules {
     let out_dir = std::path::absolute(&options.out_dir).unwrap_or_else(|_| options.out_dir.clone());
@@ -303,23 +336,17 @@ pub fn build_setuptools(
             // Assembled now: the hollow wheel and the linked files are read before the tree
             // can be rewritten.
             let assembled = assemble(&hollow.wheel, target, &native, metadata)?;
-            let resolved = ResolvedTarget {
-                target: target.id.clone(),
-                extensions: specs,
-            };
-            Ok((target.clone(), assembled, native.repair, resolved))
+            Ok((target.clone(), assembled, native.repair))
         },
     )?;
     let mut wheels = Vec::new();
-    let mut resolved_targets = Vec::new();
-    for (target, assembled, repair, specs) in staged {
+    for (target, assembled, repair) in staged {
         let written = assembled.write(options)?;
         wheels.push(BuiltWheel::new(&target, written, repair));
-        resolved_targets.push(specs);
     }
     Ok(BuildReport {
         plan: resolved.plan,
-        resolved: resolved_targets,
+        resolved: resolved.resolved,
         wheels,
     })
 }

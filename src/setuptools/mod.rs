@@ -18,7 +18,7 @@ mod worktree;
 pub use env::{BuildEnv, ensure_build_env};
 pub use hook::{CapturedExtension, HollowBuild, HookRunner, PreparedMetadata};
 pub use project::{Detected, SetuptoolsProject, detect, pkg_info_field};
-pub use worktree::{COPY_LIMIT_BYTES, CopyRules, copy_size, copy_tree};
+pub use worktree::{COPY_LIMIT_BYTES, CopyRules, TreeState, copy_tree};
 
 use std::path::PathBuf;
 

@@ -9,8 +9,10 @@
 //! links. A git checkout's `.git` is not copied: the copy gets a `.git` file pointing at it,
 //! as `git worktree` does, so that setuptools-scm and versioneer read the same tags.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use walkdir::WalkDir;
 
@@ -18,8 +20,10 @@ use walkdir::WalkDir;
 pub const COPY_LIMIT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What a copy leaves out: cffi-wheel's own build and output directories when they lie
-/// inside the project, and virtual environments (a directory holding `pyvenv.cfg`), `.tox`
-/// and `.nox`, which no build reads.
+/// inside the project; virtual environments (a directory holding `pyvenv.cfg`), `.tox`
+/// and `.nox`, which no build reads; and CMake's caches (`CMakeCache.txt`, `CMakeFiles/`),
+/// which hold the original tree's paths and make CMake refuse the copy ("CMakeCache.txt
+/// directory … is different"): without them, CMake configures the copy afresh.
 #[derive(Debug, Clone)]
 pub struct CopyRules {
     /// Absolute directories not copied.
@@ -28,17 +32,17 @@ pub struct CopyRules {
 
 impl CopyRules {
     fn skips(&self, path: &Path, is_dir: bool) -> bool {
-        if !is_dir {
-            return false;
-        }
-        if self.excluded.iter().any(|e| e == path) {
-            return true;
-        }
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        matches!(name, ".git" | ".tox" | ".nox") || path.join("pyvenv.cfg").is_file()
+        if !is_dir {
+            return name == "CMakeCache.txt";
+        }
+        if self.excluded.iter().any(|e| e == path) {
+            return true;
+        }
+        matches!(name, ".git" | ".tox" | ".nox" | "CMakeFiles") || path.join("pyvenv.cfg").is_file()
     }
 
     fn walk<'a>(
@@ -53,19 +57,55 @@ impl CopyRules {
     }
 }
 
-/// The bytes a copy of `root` would take, or `None` once it passes `limit`.
-pub fn copy_size(root: &Path, rules: &CopyRules, limit: u64) -> io::Result<Option<u64>> {
-    let mut total = 0u64;
-    for entry in rules.walk(root) {
-        let entry = entry.map_err(io::Error::other)?;
-        if entry.file_type().is_file() {
-            total += entry.metadata().map_err(io::Error::other)?.len();
-            if total > limit {
+/// The files a copy of a tree would take: size and modification time of each.
+#[derive(Debug, Clone, Default)]
+pub struct TreeState {
+    files: BTreeMap<PathBuf, (u64, Option<SystemTime>)>,
+    /// The bytes of all files.
+    pub total: u64,
+}
+
+impl TreeState {
+    /// Reads the tree at `root`, or `None` once its files pass `limit` bytes.
+    pub fn read(root: &Path, rules: &CopyRules, limit: u64) -> io::Result<Option<TreeState>> {
+        let mut state = TreeState::default();
+        for entry in rules.walk(root) {
+            let entry = entry.map_err(io::Error::other)?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let metadata = entry.metadata().map_err(io::Error::other)?;
+            state.total += metadata.len();
+            if state.total > limit {
                 return Ok(None);
             }
+            let stamp = (metadata.len(), metadata.modified().ok());
+            state.files.insert(entry.into_path(), stamp);
         }
+        Ok(Some(state))
     }
-    Ok(Some(total))
+
+    /// Bytes of the files that are new or changed since `before` (outside `*.egg-info`,
+    /// which every setuptools run rewrites), and one of them.
+    pub fn grown_since(&self, before: &TreeState) -> (u64, Option<PathBuf>) {
+        let mut bytes = 0;
+        let mut example: Option<&PathBuf> = None;
+        for (path, stamp) in &self.files {
+            let in_egg_info = path.components().any(|c| {
+                c.as_os_str()
+                    .to_str()
+                    .is_some_and(|name| name.ends_with(".egg-info"))
+            });
+            if in_egg_info || before.files.get(path) == Some(stamp) {
+                continue;
+            }
+            bytes += stamp.0;
+            if example.is_none_or(|e| stamp.0 > self.files[e].0) {
+                example = Some(path);
+            }
+        }
+        (bytes, example.cloned())
+    }
 }
 
 /// Makes `dest` a fresh copy of `root` (an earlier copy there is removed first).
@@ -165,6 +205,9 @@ mod tests {
         fs_err::write(root.join(".venv/pyvenv.cfg"), "home = /usr").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink("src/pkg/a.c", root.join("link.c")).unwrap();
+        fs_err::create_dir_all(root.join("lib/build/CMakeFiles")).unwrap();
+        fs_err::write(root.join("lib/build/CMakeCache.txt"), "").unwrap();
+        fs_err::write(root.join("lib/build/CMakeFiles/x"), "").unwrap();
 
         let dest = dir.path().join("copy");
         let rules = rules(vec![root.join("build/cffi-wheel")]);
@@ -183,14 +226,27 @@ mod tests {
         assert!(!dest.join("build/cffi-wheel").exists());
         assert!(!dest.join(".venv").exists());
         assert!(!dest.join(".git").exists());
+        assert!(dest.join("lib/build").is_dir());
+        assert!(!dest.join("lib/build/CMakeCache.txt").exists());
+        assert!(!dest.join("lib/build/CMakeFiles").exists());
         #[cfg(unix)]
         assert_eq!(
             fs_err::read_link(dest.join("link.c")).unwrap(),
             PathBuf::from("src/pkg/a.c")
         );
         // Counted the same way: setup.py, a.c, build/kept (and the link, not followed).
-        assert_eq!(copy_size(&root, &rules, 1 << 20).unwrap(), Some(7 + 6 + 1));
-        assert_eq!(copy_size(&root, &rules, 10).unwrap(), None);
+        let state = TreeState::read(&root, &rules, 1 << 20).unwrap().unwrap();
+        assert_eq!(state.total, 7 + 6 + 1);
+        assert!(TreeState::read(&root, &rules, 10).unwrap().is_none());
+        // What a build then writes into the tree, egg-info aside.
+        fs_err::write(root.join("src/pkg/a.o"), "0123456789").unwrap();
+        fs_err::create_dir_all(root.join("pkg.egg-info")).unwrap();
+        fs_err::write(root.join("pkg.egg-info/PKG-INFO"), "Name: pkg").unwrap();
+        let after = TreeState::read(&root, &rules, 1 << 20).unwrap().unwrap();
+        assert_eq!(
+            after.grown_since(&state),
+            (10, Some(root.join("src/pkg/a.o")))
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::compile::ExtensionSpec;
 use crate::recipe::{LinkMode, Module};
 
 /// Libraries a manylinux platform provides: never linked statically.
@@ -27,13 +28,14 @@ pub enum ExternalError {
     },
 }
 
-/// Adds what `pkg_config` and the prefix (the module's, else `default_prefix`) provide.
-/// With `link: static`, non-system libraries go to `static_libraries`.
+/// Adds to `resolved` what `module`'s `pkg_config` and prefix (its own, else
+/// `default_prefix`) provide. With `link: static`, non-system libraries go to
+/// `static_libraries`.
 pub fn resolve_externals(
     module: &Module,
+    resolved: &mut ExtensionSpec,
     default_prefix: Option<&Path>,
-) -> Result<Module, ExternalError> {
-    let mut resolved = module.clone();
+) -> Result<(), ExternalError> {
     if let Some(prefix) = module.library_prefix.as_deref().or(default_prefix) {
         push_unique(&mut resolved.include_dirs, prefix.join("include"));
         for lib in ["lib", "lib64"] {
@@ -82,7 +84,7 @@ pub fn resolve_externals(
             target.push(lib);
         }
     }
-    Ok(resolved)
+    Ok(())
 }
 
 fn push_unique(list: &mut Vec<PathBuf>, item: PathBuf) {

@@ -112,3 +112,55 @@ fn plan_with_cp311_selector_has_only_the_cp311_abi3_target() {
         assert_eq!(interpreter["version"][1], 11, "{interpreter}");
     }
 }
+
+#[test]
+fn plan_json_of_a_recipe_shows_what_each_target_compiles_without_running_prebuild_steps() {
+    let Some(_) = context::interpreters() else {
+        return;
+    };
+    let project = context::copy_fixture("prebuild");
+    let plan = json_of(&[
+        OsStr::new("plan"),
+        project.root.as_os_str(),
+        OsStr::new("--json"),
+    ]);
+    let targets: Vec<&str> = plan["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    let resolved = plan["resolved"].as_array().unwrap();
+    let described: Vec<&str> = resolved
+        .iter()
+        .map(|r| r["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(described, targets, "{plan:#}");
+    for target in resolved {
+        let spec = &target["extensions"][0];
+        assert_eq!(spec["name"], "cwcounter._counter", "{spec}");
+        // The generated C comes first, at the path codegen will write it to.
+        let first = spec["sources"][0].as_str().unwrap();
+        assert!(
+            first.contains("build/cffi-wheel/gen/") && first.ends_with("cwcounter._counter.c"),
+            "{spec}"
+        );
+        // The prebuild step's archive is linked in, from its own $OUT_DIR.
+        let objects = spec["extra_objects"].to_string();
+        assert!(
+            objects.contains("prebuild/cwcounter._counter/1/libcounter.a"),
+            "{spec}"
+        );
+        assert!(
+            spec["include_dirs"].to_string().contains("vendor/counter"),
+            "{spec}"
+        );
+        let abi3 = target["target"].as_str().unwrap().ends_with("-abi3");
+        assert_eq!(spec["limited_api"], abi3, "{spec}");
+    }
+    // Described, not run: no prebuild output, no generated C.
+    assert!(
+        !project.root.join("build/cffi-wheel").exists(),
+        "plan wrote into the build directory"
+    );
+}

@@ -126,9 +126,20 @@ fn plan_json_of_a_setuptools_project_shows_each_extension_as_setuptools_resolved
     ]);
     run.assert_success("plan --json");
     let plan: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(
-        plan["plan"]["modules"],
-        serde_json::json!(["legacypkg._native"])
+    assert_eq!(plan["modules"], serde_json::json!(["legacypkg._native"]));
+    // What cffi-wheel compiles for the abi3 target: setuptools' Extension, resolved.
+    let resolved = plan["resolved"].as_array().unwrap();
+    let abi3 = resolved
+        .iter()
+        .find(|r| r["target"] == "cp38-abi3")
+        .unwrap_or_else(|| panic!("{resolved:?}"));
+    let spec = &abi3["extensions"][0];
+    assert_eq!(spec["name"], "legacypkg._native", "{spec}");
+    assert_eq!(spec["language"], "c++", "{spec}");
+    assert_eq!(spec["limited_api"], true, "{spec}");
+    assert!(
+        spec["define_macros"].to_string().contains("NDEBUG"),
+        "{spec}"
     );
     let builds = plan["builds"].as_object().unwrap();
     assert!(builds.contains_key("cp38-abi3"), "{builds:?}");

@@ -1,0 +1,167 @@
+//! The resolved build description of a recipe: between the recipe and the plan.
+//!
+//! Each module of the recipe becomes what cffi is given ([`CodegenInput`]) and what the
+//! compiler is given ([`ExtensionSpec`]): build scripts described, external libraries found
+//! (pkg-config, prefixes, `link: static`), prebuild steps' outputs and include dirs added.
+//! Later stages read this; none of them edits the recipe. A setuptools project reaches the
+//! same [`ExtensionSpec`] from the Extensions its backend recorded.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{BuildOptions, PipelineError, ResolvedTarget, managed_python};
+use crate::codegen::{self, CodegenInput, GeneratedSource, ScriptDescription};
+use crate::compile::{self, ExtensionSpec};
+use crate::interpreter::Interpreter;
+use crate::plan::{BuildPlan, Flavour};
+use crate::recipe::{Language, Recipe};
+use crate::toolchain::{Toolchain, resolve_externals};
+
+/// One module of a recipe, resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedModule {
+    /// What cffi generates the module's C from.
+    #[serde(skip)]
+    pub codegen: CodegenInput,
+    /// What the compiler and linker get, the generated C aside.
+    pub spec: ExtensionSpec,
+}
+
+/// Whether prebuild steps run now (`build`) or are only described (`plan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prebuild {
+    /// Run (or reuse from the cache) every step.
+    Run,
+    /// List the outputs and include dirs the steps will give, running nothing.
+    Describe,
+}
+
+/// Resolves every module of `recipe`.
+pub fn resolve_recipe(
+    recipe: &Recipe,
+    interpreters: &[Interpreter],
+    toolchain: &Toolchain,
+    options: &BuildOptions,
+    prebuild: Prebuild,
+) -> Result<Vec<ResolvedModule>, PipelineError> {
+    let mut resolved = Vec::new();
+    for module in &recipe.modules {
+        let mut codegen = CodegenInput::from(module);
+        let mut spec = ExtensionSpec::from(module);
+        if let Some(script) = &module.script {
+            let (python, isolation) =
+                managed_python(crate::plan::CODEGEN_CFFI_VERSION, interpreters, options)?;
+            let desc = codegen::describe_script(&python, isolation, &recipe.root, script)?;
+            if !desc.ignored.is_empty() {
+                tracing::warn!(
+                    "{}: set_source arguments not used by cffi-wheel: {}",
+                    script.path,
+                    desc.ignored.join(", ")
+                );
+            }
+            if codegen.name.is_empty() {
+                codegen.name = match &script.ext_package {
+                    Some(package) => format!("{package}.{}", desc.module),
+                    None => desc.module.clone(),
+                };
+                spec.name = codegen.name.clone();
+            }
+            apply_script_settings(&mut codegen, &mut spec, &recipe.root, desc);
+            tracing::info!(
+                "{}: module {} from {}",
+                script.path,
+                codegen.name,
+                script.attribute
+            );
+        }
+        resolve_externals(module, &mut spec, options.prefix.as_deref())?;
+        let run = prebuild == Prebuild::Run;
+        compile::run_prebuild(
+            module,
+            &mut spec,
+            toolchain,
+            &recipe.root,
+            &options.build_dir,
+            run,
+        )?;
+        resolved.push(ResolvedModule { codegen, spec });
+    }
+    Ok(resolved)
+}
+
+/// A build script's `set_source` arguments come first, the recipe's own after them.
+fn apply_script_settings(
+    codegen: &mut CodegenInput,
+    spec: &mut ExtensionSpec,
+    root: &Path,
+    desc: ScriptDescription,
+) {
+    let path = |p: String| root.join(p);
+    let settings = desc.settings;
+    codegen.source = desc.source;
+    codegen.cdef = desc.cdef.clone();
+    spec.cdef = desc.cdef;
+    if desc.cplusplus {
+        spec.language = Language::Cxx;
+    }
+    let prepend = |ours: &mut Vec<PathBuf>, theirs: Vec<String>| {
+        let mut all: Vec<PathBuf> = theirs.into_iter().map(path).collect();
+        all.append(ours);
+        *ours = all;
+    };
+    prepend(&mut spec.sources, settings.sources);
+    prepend(&mut spec.include_dirs, settings.include_dirs);
+    prepend(&mut spec.library_dirs, settings.library_dirs);
+    prepend(&mut spec.extra_objects, settings.extra_objects);
+    fn before<T>(theirs: Vec<T>, ours: &mut Vec<T>) {
+        let mut all = theirs;
+        all.append(ours);
+        *ours = all;
+    }
+    before(settings.libraries, &mut spec.libraries);
+    before(settings.define_macros, &mut spec.define_macros);
+    spec.undef_macros.extend(settings.undef_macros);
+    before(settings.extra_compile_args, &mut spec.extra_compile_args);
+    before(settings.extra_link_args, &mut spec.extra_link_args);
+}
+
+/// Where codegen writes a module's C for a flavour.
+pub fn generated_path(options: &BuildOptions, flavour: &Flavour, module: &str) -> PathBuf {
+    options
+        .build_dir
+        .join("gen")
+        .join(flavour.key())
+        .join(format!("{module}.c"))
+}
+
+/// Per target, each module's spec with its generated C first and the target's limited API:
+/// exactly what is compiled (`BuildReport.resolved`, `plan --json`).
+pub fn per_target(
+    modules: &[ResolvedModule],
+    plan: &BuildPlan,
+    options: &BuildOptions,
+    generated: &BTreeMap<(Flavour, String), GeneratedSource>,
+) -> Vec<ResolvedTarget> {
+    plan.targets
+        .iter()
+        .map(|target| ResolvedTarget {
+            target: target.id.clone(),
+            extensions: modules
+                .iter()
+                .map(|module| {
+                    let mut spec = module.spec.clone();
+                    let key = (target.flavour.clone(), spec.name.clone());
+                    let source = generated.get(&key).map_or_else(
+                        || generated_path(options, &target.flavour, &spec.name),
+                        |g| g.path.clone(),
+                    );
+                    spec.sources.insert(0, source);
+                    spec.limited_api = target.limited_api;
+                    spec
+                })
+                .collect(),
+        })
+        .collect()
+}
