@@ -1,13 +1,16 @@
 //! The setuptools path: an unmodified setuptools project, built for every interpreter at once.
 //!
-//! 1. The project's shape: name, version and Requires-Python from `PKG-INFO` (an sdist) or
-//!    from the backend's `prepare_metadata_for_build_wheel` (a checkout).
+//! 1. The project's shape: name, version and Requires-Python from the backend's
+//!    `prepare_metadata_for_build_wheel` under the newest CPython, whose `.dist-info` every
+//!    wheel carries.
 //! 2. The plan, assuming abi3 until an Extension says otherwise.
 //! 3. Per target, the backend's `build_wheel` under the target's interpreter, with compiling
-//!    recorded instead of done ([`crate::setuptools`]). When an Extension is not
+//!    recorded instead of done ([`crate::setuptools`]); targets side by side, each in a copy
+//!    of the tree, unless the project builds in its tree. When an Extension is not
 //!    `py_limited_api`, the CPythons get one build each, and the plan is made again.
-//! 4. Per target, cffi-wheel compiles and links the recorded Extensions, checks and repairs
-//!    them, and adds them to setuptools' wheel, which it re-tags and re-packs.
+//! 4. Per target, right after its run, cffi-wheel compiles and links the recorded
+//!    Extensions, checks and repairs them, and adds them to setuptools' wheel, which it
+//!    re-tags and re-packs. Wheels are written once every target is assembled.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
