@@ -617,6 +617,29 @@ fn metadata(args: SdistArgs) -> Result<(), CliError> {
 
 fn import(args: ImportArgs) -> Result<(), CliError> {
     let root = absolute(args.path)?;
+    let recipe_path = root.join(recipe::RECIPE_FILE);
+    if recipe_path.exists() && !args.force {
+        return Err(CliError::Other(
+            migrate::MigrateError::Exists { path: recipe_path }.to_string(),
+        ));
+    }
+    let project = match crate::setuptools::detect(&root).map_err(pipeline::PipelineError::from)? {
+        Detected::Setuptools(project) => project,
+        Detected::OtherBackend(backend) => {
+            return Err(CliError::Usage(format!(
+                "{}: import moves a setuptools project to a recipe; this one's build backend \
+                 is `{backend}`",
+                root.display()
+            )));
+        }
+        Detected::Nothing => {
+            return Err(CliError::Usage(format!(
+                "{} is no setuptools project (no setup.py, no [build-system] in pyproject.toml); \
+                 import has nothing to read",
+                root.display()
+            )));
+        }
+    };
     let interpreters = interpreter::discover();
     let env = crate::codegen::ensure_managed_env(
         &env_vars::cache_dir(),
@@ -627,8 +650,41 @@ fn import(args: ImportArgs) -> Result<(), CliError> {
     .map_err(|e| CliError::Other(e.to_string()))?;
     let import_error = |e: migrate::MigrateError| CliError::Other(e.to_string());
     let setup = migrate::read_setup(&env.python, &root).map_err(import_error)?;
+    migrate::check_importable(&root, &setup).map_err(import_error)?;
     let modules = migrate::import_modules(&env.python, &root, &setup).map_err(import_error)?;
-    let path = migrate::write_recipe(&root, &setup, &modules, args.force).map_err(import_error)?;
+    // What setuptools itself makes of the project, under the newest CPython: the recipe
+    // must say all of it.
+    let newest = interpreters
+        .iter()
+        .filter(|i| {
+            i.implementation == interpreter::Implementation::CPython && !i.gil_disabled && !i.debug
+        })
+        .max_by_key(|i| i.version)
+        .ok_or_else(|| CliError::Other("import needs a CPython; none was found".into()))?;
+    let selection = Selection {
+        select: vec![newest.identifier()],
+        skip: Vec::new(),
+    };
+    let mut options = build_options(&root, None, None, args.offline, None, None)?;
+    options.build_dir = options.build_dir.join("import");
+    let (resolved, _) =
+        pipeline::resolve_setuptools(&project, &interpreters, &selection, &options, |_, _, _| {
+            Ok(())
+        })?;
+    let build = resolved
+        .builds
+        .values()
+        .next()
+        .ok_or_else(|| CliError::Other("setuptools' build ran for no target".into()))?;
+    let view = migrate::BackendView {
+        metadata: &resolved.metadata,
+        build,
+        build_dir: &options.build_dir,
+    };
+    let imported =
+        migrate::import_from_backend(&root, &setup, &modules, view).map_err(import_error)?;
+    let path =
+        migrate::write_recipe(&root, &imported, &modules, args.force).map_err(import_error)?;
     for module in &modules {
         match module {
             migrate::ImportedModule::Script { script, reason, .. } => {
@@ -638,6 +694,9 @@ fn import(args: ImportArgs) -> Result<(), CliError> {
                 tracing::info!("{name}: converted to recipe keys");
             }
         }
+    }
+    for note in &imported.notes {
+        tracing::warn!("{note}");
     }
     println!("{}", path.display());
     Ok(())

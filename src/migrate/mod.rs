@@ -5,6 +5,7 @@
 //! cdef, source and `set_source` arguments, when the script takes no decision at build time)
 //! or kept as `script:` (when it looks at `sys.platform`, the environment, …).
 
+pub mod metadata;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 
 use crate::codegen::{self, CodegenError, Isolation, ScriptDescription};
 use crate::recipe::ScriptRef;
+use crate::setuptools::{HollowBuild, PreparedMetadata};
 
 const SETUP_PROBE: &str = include_str!("setup_probe.py");
 
@@ -102,6 +104,26 @@ pub enum MigrateError {
         root: PathBuf,
         /// What was found instead.
         found: String,
+    },
+    /// The project does something a recipe cannot say.
+    #[error(
+        "{root} cannot be imported without losing something:\n{}\nhelp: build the project as it \
+         is with `cffi-wheel build {root}`: its own setuptools then does these parts",
+        reasons.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
+    )]
+    Inexpressible {
+        /// The project.
+        root: PathBuf,
+        /// Each thing a recipe cannot express.
+        reasons: Vec<String>,
+    },
+    /// The backend's METADATA cannot be read.
+    #[error("{path}: {message}")]
+    Metadata {
+        /// The METADATA file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
     },
     /// The recipe exists.
     #[error("{path} exists; pass --force to overwrite it")]
@@ -229,13 +251,8 @@ pub fn package_dirs(root: &Path, setup: &SetupInfo) -> Vec<String> {
     dirs
 }
 
-/// Writes the recipe as `cffi-wheel.yaml` in `root`.
-pub fn write_recipe(
-    root: &Path,
-    setup: &SetupInfo,
-    modules: &[ImportedModule],
-    force: bool,
-) -> Result<PathBuf, MigrateError> {
+/// Refuses a project without cffi modules or without a literal version.
+pub fn check_importable(root: &Path, setup: &SetupInfo) -> Result<(), MigrateError> {
     if setup.cffi_modules.is_empty() {
         return Err(MigrateError::NoCffiModules {
             root: root.to_path_buf(),
@@ -254,15 +271,267 @@ pub fn write_recipe(
                 .map_or_else(|| "none".to_string(), |v| format!("`{v}`")),
         });
     }
+    Ok(())
+}
+
+/// Writes the recipe as `cffi-wheel.yaml` in `root`.
+pub fn write_recipe(
+    root: &Path,
+    project: &ProjectImport,
+    modules: &[ImportedModule],
+    force: bool,
+) -> Result<PathBuf, MigrateError> {
     let path = root.join(crate::recipe::RECIPE_FILE);
     if path.exists() && !force {
         return Err(MigrateError::Exists { path });
     }
-    let fallback_name = root
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "project".into());
-    let text = yaml::render(setup, &package_dirs(root, setup), modules, &fallback_name);
+    let text = yaml::render(project, modules);
     fs_err::write(&path, text)?;
     Ok(path)
+}
+
+/// What setuptools made of the project under one interpreter: what `import` checks the
+/// recipe against.
+#[derive(Debug, Clone, Copy)]
+pub struct BackendView<'a> {
+    /// `prepare_metadata_for_build_wheel`'s `.dist-info`.
+    pub metadata: &'a PreparedMetadata,
+    /// `build_wheel`'s run with compiling recorded.
+    pub build: &'a HollowBuild,
+    /// cffi-wheel's build directory (setuptools' build directory was inside it).
+    pub build_dir: &'a Path,
+}
+
+/// The project as a recipe will say it.
+#[derive(Debug, Clone)]
+pub struct ProjectImport {
+    /// The backend's METADATA.
+    pub metadata: metadata::MetadataFile,
+    /// The readme file whose text is the long description.
+    pub readme: Option<String>,
+    /// Entry point groups (`console_scripts`, `gui_scripts`, others).
+    pub entry_points: Vec<(String, Vec<(String, String)>)>,
+    /// Package directories (relative to the root).
+    pub packages: Vec<String>,
+    /// Top-level modules (`name` of `name.py`).
+    pub py_modules: Vec<String>,
+    /// What the recipe's wheels will hold or say differently, reported to the user.
+    pub notes: Vec<String>,
+}
+
+/// Checks that a recipe can say everything setuptools does for this project, and gathers
+/// what it will say; [`MigrateError::Inexpressible`] lists each part it cannot.
+pub fn import_from_backend(
+    root: &Path,
+    setup: &SetupInfo,
+    modules: &[ImportedModule],
+    view: BackendView<'_>,
+) -> Result<ProjectImport, MigrateError> {
+    let mut reasons = Vec::new();
+    let meta_path = view.metadata.dir.join("METADATA");
+    let file = metadata::MetadataFile::parse(&view.metadata.metadata);
+    for value in file.all("Requires-Dist") {
+        if metadata::split_requirement(value).is_none() {
+            reasons.push(format!(
+                "Requires-Dist `{value}`: its marker names an extra in a way a recipe's \
+                 optional_dependencies cannot say"
+            ));
+        }
+    }
+    if file.first("Name").is_none() || file.first("Version").is_none() {
+        return Err(MigrateError::Metadata {
+            path: meta_path,
+            message: "no Name or Version".into(),
+        });
+    }
+    check_extensions(modules, view, &mut reasons);
+    let packages = package_dirs(root, setup);
+    let (py_modules, notes) = check_files(root, &packages, view.build, &mut reasons)?;
+    let readme = match file.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(description) => {
+            let found = metadata::readme_file(root, description);
+            if found.is_none() {
+                reasons.push(
+                    "the long description is not the text of a README file (setup.py builds \
+                     it), and a recipe's readme names a file"
+                        .into(),
+                );
+            }
+            found
+        }
+        None => None,
+    };
+    for field in [
+        "Maintainer",
+        "Maintainer-email",
+        "Platform",
+        "Supported-Platform",
+    ] {
+        if let Some(value) = file.first(field) {
+            reasons.push(format!("{field}: {value} (a recipe has no such key yet)"));
+        }
+    }
+    let entry_points = view
+        .metadata
+        .files
+        .iter()
+        .find(|(name, _)| name == "entry_points.txt")
+        .map(|(_, bytes)| metadata::parse_entry_points(&String::from_utf8_lossy(bytes)))
+        .unwrap_or_default();
+    if !reasons.is_empty() {
+        return Err(MigrateError::Inexpressible {
+            root: root.to_path_buf(),
+            reasons,
+        });
+    }
+    Ok(ProjectImport {
+        metadata: file,
+        readme,
+        entry_points,
+        packages,
+        py_modules,
+        notes,
+    })
+}
+
+/// Every Extension must be one of the cffi modules, built from what its script names.
+fn check_extensions(modules: &[ImportedModule], view: BackendView<'_>, reasons: &mut Vec<String>) {
+    let scripts = modules
+        .iter()
+        .filter(|m| matches!(m, ImportedModule::Script { .. }))
+        .count();
+    let mut unmatched_scripts = scripts;
+    for ext in &view.build.extensions {
+        let module = modules.iter().find_map(|m| match m {
+            ImportedModule::Inline { name, description } if *name == ext.name => {
+                Some(description.as_ref())
+            }
+            _ => None,
+        });
+        if module.is_none() {
+            if unmatched_scripts > 0 && ext.py_limited_api {
+                unmatched_scripts -= 1;
+            } else {
+                reasons.push(format!(
+                    "extension `{}` is not one of the cffi_modules (a plain C extension, or \
+                     one setup.py makes itself); a recipe builds cffi modules only",
+                    ext.name
+                ));
+                continue;
+            }
+        }
+        let made = ext
+            .include_dirs
+            .iter()
+            .chain(&ext.library_dirs)
+            .chain(&ext.extra_objects)
+            .find(|p| p.starts_with(view.build_dir));
+        if let Some(path) = made {
+            reasons.push(format!(
+                "extension `{}` uses {}, which setuptools built first (build_clib, or a custom \
+                 build_ext step); a recipe's prebuild step would have to do that",
+                ext.name,
+                path.display()
+            ));
+        }
+        if let Some(description) = module {
+            let extra: Vec<&String> = ext
+                .libraries
+                .iter()
+                .filter(|l| !description.settings.libraries.contains(l))
+                .collect();
+            if !extra.is_empty() {
+                let names: Vec<String> = extra.iter().map(|l| format!("-l{l}")).collect();
+                reasons.push(format!(
+                    "extension `{}` links {}, which its build script does not name \
+                     (setup(libraries=...) via build_clib, or a custom build_ext adds it)",
+                    ext.name,
+                    names.join(" ")
+                ));
+            }
+        }
+    }
+}
+
+/// The files of setuptools' wheel against what the recipe ships: package directories whole,
+/// top-level modules. Returns the top-level modules and notes on files only the recipe
+/// ships.
+fn check_files(
+    root: &Path,
+    packages: &[String],
+    build: &HollowBuild,
+    reasons: &mut Vec<String>,
+) -> Result<(Vec<String>, Vec<String>), MigrateError> {
+    let archive = fs_err::File::open(&build.wheel)?;
+    let mut archive = zip::ZipArchive::new(archive).map_err(std::io::Error::other)?;
+    let names: Vec<String> = (0..archive.len())
+        .filter_map(|i| archive.by_index(i).ok().map(|f| f.name().to_string()))
+        .filter(|n| !n.ends_with('/'))
+        .collect();
+    let import_name = |dir: &String| dir.rsplit('/').next().unwrap_or(dir).to_string();
+    let package_names: Vec<String> = packages.iter().map(import_name).collect();
+    let mut py_modules = Vec::new();
+    let mut shipped = std::collections::BTreeSet::new();
+    for name in &names {
+        let (top, _) = name.split_once('/').unwrap_or(("", name));
+        if top.ends_with(".dist-info") {
+            continue;
+        }
+        if top.ends_with(".data") {
+            reasons.push(format!(
+                "{name}: data_files or scripts installed outside the packages; a recipe ships \
+                 packages and modules only"
+            ));
+        } else if top.is_empty() && name.ends_with(".py") {
+            py_modules.push(name.trim_end_matches(".py").to_string());
+        } else if top.is_empty() {
+            reasons.push(format!("{name}: a top-level file that is not a module"));
+        } else if let Some(index) = package_names.iter().position(|p| p == top) {
+            let relative = &name[top.len() + 1..];
+            let source = root.join(&packages[index]).join(relative);
+            if !source.is_file() {
+                reasons.push(format!(
+                    "{name}: setuptools' build writes it (it is not in the project's tree)"
+                ));
+            }
+            shipped.insert(name.clone());
+        } else {
+            reasons.push(format!(
+                "{name}: in `{top}`, not a package directory import found ({})",
+                if packages.is_empty() {
+                    "none".to_string()
+                } else {
+                    packages.join(", ")
+                }
+            ));
+        }
+    }
+    let mut notes = Vec::new();
+    for (dir, name) in packages.iter().zip(&package_names) {
+        for entry in walkdir::WalkDir::new(root.join(dir))
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.file_name() != "__pycache__")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+        {
+            let path = entry.path();
+            let compiled = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "pyc" | "pyo" | "so" | "o" | "pyd"));
+            let Ok(relative) = path.strip_prefix(root.join(dir)) else {
+                continue;
+            };
+            let archive_name = format!("{name}/{}", relative.to_string_lossy());
+            if !compiled && !shipped.contains(&archive_name) {
+                notes.push(format!(
+                    "{archive_name}: the recipe ships it (packages are copied whole); \
+                     setuptools' wheel leaves it out"
+                ));
+            }
+        }
+    }
+    py_modules.sort();
+    Ok((py_modules, notes))
 }

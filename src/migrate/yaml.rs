@@ -1,7 +1,7 @@
 //! Writing the imported recipe as YAML: double-quoted scalars (JSON strings are valid YAML)
 //! and literal blocks for C text, so what is written reads back exactly.
 
-use super::{ImportedModule, SetupInfo};
+use super::{ImportedModule, ProjectImport, metadata};
 
 /// A YAML scalar for `text`.
 fn scalar(text: &str) -> String {
@@ -34,64 +34,138 @@ fn list(out: &mut String, indent: &str, key: &str, items: &[String]) {
     out.push_str(&format!("{indent}{key}: [{}]\n", quoted.join(", ")));
 }
 
+/// A mapping of scalars at `indent`.
+fn mapping(out: &mut String, indent: &str, key: &str, items: &[(String, String)]) {
+    if items.is_empty() {
+        return;
+    }
+    out.push_str(&format!("{indent}{key}:\n"));
+    for (name, value) in items {
+        out.push_str(&format!("{indent}  {}: {}\n", scalar(name), scalar(value)));
+    }
+}
+
 /// The recipe text.
-pub(super) fn render(
-    setup: &SetupInfo,
-    packages: &[String],
-    modules: &[ImportedModule],
-    fallback_name: &str,
-) -> String {
+pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> String {
+    let meta = &project.metadata;
     let mut out = String::from(
-        "# Written by `cffi-wheel import` from setup.py/setup.cfg; see docs/recipe.md.\n",
+        "# Written by `cffi-wheel import` from what the project's setuptools says (its \
+         METADATA,\n# entry points and wheel contents); see docs/recipe.md.\n",
     );
     out.push_str("package:\n");
-    let name = setup.name.as_deref().unwrap_or(fallback_name);
-    out.push_str(&format!("  name: {}\n", scalar(name)));
-    out.push_str(&format!(
-        "  version: {}\n",
-        // write_recipe refuses a project without a literal version.
-        scalar(setup.version.as_deref().unwrap_or_default())
-    ));
-    if let Some(summary) = &setup.description {
-        out.push_str(&format!(
-            "  summary: {}\n",
-            scalar(summary.lines().next().unwrap_or(""))
-        ));
+    for (key, field) in [
+        ("name", "Name"),
+        ("version", "Version"),
+        ("summary", "Summary"),
+        ("requires_python", "Requires-Python"),
+    ] {
+        if let Some(value) = meta.first(field) {
+            out.push_str(&format!("  {key}: {}\n", scalar(value)));
+        }
     }
-    if let Some(requires) = &setup.python_requires {
-        out.push_str(&format!("  requires_python: {}\n", scalar(requires)));
-    }
-    if let Some(license) = &setup.license {
-        // setup.py's license is free text; the recipe wants an SPDX expression (PEP 639).
+    if let Some(expression) = meta.first("License-Expression") {
+        out.push_str(&format!("  license: {}\n", scalar(expression)));
+    } else if let Some(license) = meta.first("License") {
+        // METADATA's License is free text; the recipe wants an SPDX expression (PEP 639).
         out.push_str("  # license: an SPDX expression (PEP 639); check what setup.py said\n");
         out.push_str(&format!("  license: {}\n", scalar(license)));
     }
-    if setup.author.is_some() || setup.author_email.is_some() {
+    let license_files: Vec<String> = meta
+        .all("License-File")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    list(&mut out, "  ", "license_files", &license_files);
+    if let Some(readme) = &project.readme {
+        out.push_str(&format!("  readme: {}\n", scalar(readme)));
+    }
+    let people = metadata::people(meta.first("Author"), meta.first("Author-email"));
+    if !people.is_empty() {
         out.push_str("  authors:\n");
-        let mut first = true;
-        for (key, value) in [("name", &setup.author), ("email", &setup.author_email)] {
-            if let Some(value) = value {
-                let lead = if first { "    - " } else { "      " };
-                out.push_str(&format!("{lead}{key}: {}\n", scalar(value)));
-                first = false;
+        for (name, email) in people {
+            let mut lead = "    - ";
+            for (key, value) in [("name", name), ("email", email)] {
+                if let Some(value) = value {
+                    out.push_str(&format!("{lead}{key}: {}\n", scalar(&value)));
+                    lead = "      ";
+                }
             }
         }
     }
-    // cffi itself is added for every wheel, with the floor the generated code needs.
-    let dependencies: Vec<String> = setup
-        .install_requires
-        .iter()
-        .filter(|r| {
-            let name: String = r
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
-                .collect();
-            !name.eq_ignore_ascii_case("cffi")
+    let mut urls: Vec<(String, String)> = Vec::new();
+    if let Some(home) = meta.first("Home-page") {
+        urls.push(("Homepage".into(), home.to_string()));
+    }
+    if let Some(download) = meta.first("Download-URL") {
+        urls.push(("Download".into(), download.to_string()));
+    }
+    for value in meta.all("Project-URL") {
+        if let Some((label, url)) = value.split_once(',') {
+            urls.push((label.trim().to_string(), url.trim().to_string()));
+        }
+    }
+    mapping(&mut out, "  ", "urls", &urls);
+    let keywords: Vec<String> = meta
+        .first("Keywords")
+        .map(|k| {
+            k.split(if k.contains(',') { ',' } else { ' ' })
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
+                .collect()
         })
-        .cloned()
+        .unwrap_or_default();
+    list(&mut out, "  ", "keywords", &keywords);
+    let classifiers: Vec<String> = meta
+        .all("Classifier")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if !classifiers.is_empty() {
+        out.push_str("  classifiers:\n");
+        for classifier in classifiers {
+            out.push_str(&format!("    - {}\n", scalar(&classifier)));
+        }
+    }
+    let split: Vec<metadata::SplitRequirement> = meta
+        .all("Requires-Dist")
+        .into_iter()
+        .filter_map(metadata::split_requirement)
+        .collect();
+    // cffi itself is added for every wheel, with the floor the generated code needs.
+    let dependencies: Vec<String> = split
+        .iter()
+        .filter(|r| r.extra.is_none() && !is_cffi(&r.requirement))
+        .map(|r| r.requirement.clone())
         .collect();
     list(&mut out, "  ", "dependencies", &dependencies);
-    list(&mut out, "", "packages", packages);
+    let extras = metadata::extras(meta, &split);
+    if !extras.is_empty() {
+        out.push_str("  optional_dependencies:\n");
+        for (extra, requirements) in &extras {
+            let quoted: Vec<String> = requirements.iter().map(|r| scalar(r)).collect();
+            out.push_str(&format!("    {}: [{}]\n", scalar(extra), quoted.join(", ")));
+        }
+    }
+    let mut groups = Vec::new();
+    for (group, entries) in &project.entry_points {
+        match group.as_str() {
+            "console_scripts" => mapping(&mut out, "  ", "scripts", entries),
+            "gui_scripts" => mapping(&mut out, "  ", "gui_scripts", entries),
+            _ => groups.push((group, entries)),
+        }
+    }
+    if !groups.is_empty() {
+        out.push_str("  entry_points:\n");
+        for (group, entries) in groups {
+            out.push_str(&format!("    {}:\n", scalar(group)));
+            for (name, value) in entries {
+                out.push_str(&format!("      {}: {}\n", scalar(name), scalar(value)));
+            }
+        }
+    }
+    list(&mut out, "", "packages", &project.packages);
+    list(&mut out, "", "py_modules", &project.py_modules);
     out.push_str("\nmodules:\n");
     for module in modules {
         match module {
@@ -110,6 +184,15 @@ pub(super) fn render(
         }
     }
     out
+}
+
+/// Whether a requirement is cffi's.
+fn is_cffi(requirement: &str) -> bool {
+    let name: String = requirement
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+        .collect();
+    name.eq_ignore_ascii_case("cffi")
 }
 
 fn inline(out: &mut String, name: &str, description: &crate::codegen::ScriptDescription) {

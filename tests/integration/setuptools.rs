@@ -308,3 +308,107 @@ fn import_refuses_a_computed_version_rather_than_writing_a_wrong_one() {
         "a recipe was written"
     );
 }
+
+/// METADATA fields a recipe writes as setuptools does, beyond the ones every as-is build is
+/// compared on: classifiers, the long description and its type.
+fn described(wheel: &Path) -> (Vec<String>, String) {
+    let metadata = wheel_members(wheel, |n| n.ends_with(".dist-info/METADATA"));
+    let text = String::from_utf8_lossy(&metadata[0].1).into_owned();
+    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let mut fields: Vec<String> = head
+        .lines()
+        .filter(|l| l.starts_with("Classifier:") || l.starts_with("Description-Content-Type:"))
+        .map(str::to_string)
+        .collect();
+    fields.sort();
+    (fields, body.trim().to_string())
+}
+
+/// The view of `wheel` with cffi's requirement reduced to its name: a recipe's wheel
+/// requires the cffi its generated code needs (`cffi>=1.17` off PyPy), not the project's
+/// own floor.
+fn view_without_cffi_floor(wheel: &Path) -> crate::corpus::WheelView {
+    let mut view = crate::corpus::view(wheel);
+    if let Some(requires) = view.fields.get_mut("Requires-Dist") {
+        *requires = requires
+            .iter()
+            .map(|r| {
+                if r.starts_with("cffi") {
+                    "cffi".to_string()
+                } else {
+                    r.clone()
+                }
+            })
+            .collect();
+    }
+    view
+}
+
+/// `import`s a copy of `fixture`, builds the recipe, and checks that its wheels equal the
+/// wheels of the same project built as it is; returns the recipe's build.
+fn assert_imported_recipe_builds_the_as_is_wheels(fixture: &str) -> Build {
+    let selectors = ["-i", "cp311", "-i", "pp39"].map(OsStr::new);
+    let as_is = copy_fixture(fixture);
+    let as_is_out = as_is.temp.path().join("out");
+    let (_, expected) = build_json(&as_is.root, &as_is_out, &selectors);
+    let project = copy_fixture(fixture);
+    let run = run_cli([OsStr::new("import"), project.root.as_os_str()]);
+    run.assert_success("import");
+    let recipe = project.root.join("cffi-wheel.yaml");
+    assert!(recipe.is_file(), "{fixture}: no recipe written");
+    let out = project.temp.path().join("out");
+    let (_, wheels) = build_json(&project.root, &out, &selectors);
+    let names = |wheels: &[crate::context::Wheel]| -> Vec<String> {
+        wheels.iter().map(|w| w.file_name()).collect()
+    };
+    assert_eq!(names(&wheels), names(&expected), "{fixture}");
+    let recipe_text = fs_err::read_to_string(&recipe).unwrap();
+    for (ours, theirs) in wheels.iter().zip(&expected) {
+        let label = format!("{fixture}: {} (recipe:\n{recipe_text})", ours.file_name());
+        let (ours_view, theirs_view) = (
+            view_without_cffi_floor(&ours.path),
+            view_without_cffi_floor(&theirs.path),
+        );
+        assert_eq!(ours_view.files, theirs_view.files, "{label}");
+        assert_eq!(ours_view.fields, theirs_view.fields, "{label}");
+        assert_eq!(ours_view.entry_points, theirs_view.entry_points, "{label}");
+        assert_eq!(described(&ours.path), described(&theirs.path), "{label}");
+    }
+    Build {
+        fixture: fixture.to_string(),
+        project,
+        out,
+        wheels,
+    }
+}
+
+#[test]
+fn an_imported_recipe_builds_the_wheels_the_project_builds_as_it_is() {
+    let Some(_) = interpreters() else { return };
+    // Extras, scripts, an entry point group, a readme, classifiers, package data, a
+    // top-level module and an inline cffi module; then a script module and a plain one.
+    for fixture in ["import_full", "legacy_sources", "legacy_libraries"] {
+        let build = assert_imported_recipe_builds_the_as_is_wheels(fixture);
+        // And the recipe's wheels work (import_full's check runs its console script).
+        assert!(install_and_check_everywhere(&build) >= 2, "{fixture}");
+    }
+}
+
+#[test]
+fn import_refuses_what_a_recipe_cannot_say_and_writes_nothing() {
+    let Some(_) = interpreters() else { return };
+    // An extension the project's own build_ext compiles, beside a cffi module.
+    let project = copy_fixture("setuptools_own_build_ext");
+    let run = run_cli([OsStr::new("import"), project.root.as_os_str()]);
+    let stderr = &run.stderr;
+    assert_eq!(run.code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot be imported without losing something"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: build the project as it is with `cffi-wheel build"),
+        "{stderr}"
+    );
+    assert!(!project.root.join("cffi-wheel.yaml").exists());
+}
