@@ -36,6 +36,7 @@ pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
         summary: package.summary.clone(),
         requires_python: package.requires_python.clone(),
         requires_dist,
+        optional_dependencies: Vec::new(),
         license_expression: package.license.clone(),
         license_files: package.license_files.clone(),
         description,
