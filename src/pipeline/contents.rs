@@ -1,4 +1,5 @@
-//! What goes into a wheel besides the extensions: METADATA, pure-Python files, licenses.
+//! What goes into a wheel besides the extensions: METADATA, pure-Python files, licenses,
+//! entry points.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -36,6 +37,14 @@ pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
         summary: package.summary.clone(),
         requires_python: package.requires_python.clone(),
         requires_dist,
+        optional_dependencies: package
+            .optional_dependencies
+            .iter()
+            .map(|extra| wheel::Extra {
+                name: extra.name.clone(),
+                requires_dist: extra.requirements.clone(),
+            })
+            .collect(),
         license_expression: package.license.clone(),
         license_files: package.license_files.clone(),
         description,
@@ -54,9 +63,10 @@ pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
     })
 }
 
-/// License files go to `.dist-info/licenses/<path>` (PEP 639).
+/// `.dist-info/` files besides METADATA, WHEEL and RECORD: license files go to
+/// `licenses/<path>` (PEP 639), entry points to `entry_points.txt`.
 pub(super) fn dist_info_extras(recipe: &Recipe) -> Result<Vec<WheelEntry>, PipelineError> {
-    recipe
+    let mut extras = recipe
         .package
         .license_files
         .iter()
@@ -67,12 +77,28 @@ pub(super) fn dist_info_extras(recipe: &Recipe) -> Result<Vec<WheelEntry>, Pipel
                 executable: false,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, PipelineError>>()?;
+    if let Some(text) = wheel::render_entry_points(&recipe.package.entry_points)? {
+        extras.push(WheelEntry {
+            path: wheel::ENTRY_POINTS_FILE.to_string(),
+            contents: text.into_bytes(),
+            executable: false,
+        });
+    }
+    Ok(extras)
 }
 
-/// The pure-Python files of `packages`: everything but caches and stale build products.
+/// The pure-Python files: `py_modules` at the wheel's root, then everything in `packages`
+/// but caches and stale build products.
 pub(super) fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, PipelineError> {
     let mut entries = Vec::new();
+    for module in &recipe.py_modules {
+        entries.push(WheelEntry {
+            path: format!("{}.py", module.name),
+            contents: read(&recipe.root.join(&module.path))?,
+            executable: false,
+        });
+    }
     for package in &recipe.packages {
         let dir = recipe.root.join(package);
         for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
@@ -125,7 +151,8 @@ fn is_build_product(path: &Path) -> bool {
 
 /// PEP 660 editable install, the way `build_ext --inplace` + a `.pth` works: the built
 /// extensions (and bundled libraries) are copied next to the sources, and the returned
-/// `__editable__.<dist>.pth` entry puts the packages' parent directories on `sys.path`.
+/// `__editable__.<dist>.pth` entry puts the parent directories of the packages and of the
+/// `py_modules` files on `sys.path`.
 pub(super) fn install_in_place(
     recipe: &Recipe,
     native_files: &[(String, std::path::PathBuf)],
@@ -149,6 +176,7 @@ pub(super) fn install_in_place(
     let mut lines: Vec<String> = recipe
         .packages
         .iter()
+        .chain(recipe.py_modules.iter().map(|m| &m.path))
         .map(|p| package_base(&recipe.root, p).to_string_lossy().into_owned())
         .collect();
     if lines.is_empty() {
@@ -167,7 +195,8 @@ pub(super) fn install_in_place(
 }
 
 /// PEP 517 `prepare_metadata_for_build_wheel`: writes `<dist>-<version>.dist-info/` with
-/// METADATA (and license files) into `out_dir`; returns the directory's name.
+/// METADATA (and license files and entry_points.txt) into `out_dir`; returns the
+/// directory's name.
 pub fn write_metadata_dir(recipe: &Recipe, out_dir: &Path) -> Result<String, PipelineError> {
     let metadata = core_metadata(recipe)?;
     let name = format!(
@@ -186,4 +215,96 @@ pub fn write_metadata_dir(recipe: &Recipe, out_dir: &Path) -> Result<String, Pip
         fs_err::write(dest, extra.contents)?;
     }
     Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECIPE: &str = "\
+package:
+  name: demo
+  version: '1.0'
+  optional_dependencies:
+    test: ['pytest>=7']
+  scripts:
+    demo: demo.cli:main
+  entry_points:
+    pytest11: {demo: demo.plugin}
+packages: [src/demo]
+py_modules: [helper, src/other]
+modules:
+  - name: demo._demo
+    cdef: 'int f(int);'
+";
+
+    /// A project with the recipe above and its files.
+    fn project() -> (tempfile::TempDir, Recipe) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs_err::create_dir_all(root.join("src/demo")).unwrap();
+        fs_err::write(root.join("src/demo/__init__.py"), "").unwrap();
+        fs_err::write(root.join("helper.py"), "X = 1\n").unwrap();
+        fs_err::write(root.join("src/other.py"), "Y = 2\n").unwrap();
+        let recipe = crate::recipe::parse(&root.join("cffi-wheel.yaml"), RECIPE).unwrap();
+        (dir, recipe)
+    }
+
+    #[test]
+    fn py_modules_ship_at_the_wheel_root() {
+        let (_dir, recipe) = project();
+        let files: Vec<(String, Vec<u8>)> = package_files(&recipe)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.path, e.contents))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("helper.py".to_string(), b"X = 1\n".to_vec()),
+                ("other.py".to_string(), b"Y = 2\n".to_vec()),
+                ("demo/__init__.py".to_string(), Vec::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn entry_points_txt_is_a_dist_info_file() {
+        let (_dir, recipe) = project();
+        let extras = dist_info_extras(&recipe).unwrap();
+        let entry_points = extras
+            .iter()
+            .find(|e| e.path == "entry_points.txt")
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&entry_points.contents),
+            "[console_scripts]\ndemo = demo.cli:main\n\n[pytest11]\ndemo = demo.plugin\n"
+        );
+    }
+
+    #[test]
+    fn metadata_dir_holds_metadata_with_extras_and_entry_points() {
+        let (dir, recipe) = project();
+        let out = dir.path().join("out");
+        let name = write_metadata_dir(&recipe, &out).unwrap();
+        assert_eq!(name, "demo-1.0.dist-info");
+        let metadata = fs_err::read_to_string(out.join(&name).join("METADATA")).unwrap();
+        assert!(
+            metadata.contains("Provides-Extra: test\nRequires-Dist: pytest>=7 ; extra == 'test'\n"),
+            "{metadata}"
+        );
+        assert!(out.join(&name).join("entry_points.txt").is_file());
+    }
+
+    #[test]
+    fn editable_pth_puts_the_py_modules_directories_on_the_path() {
+        let (dir, recipe) = project();
+        let pth = install_in_place(&recipe, &[]).unwrap();
+        assert_eq!(pth.path, "__editable__.demo.pth");
+        let root = dir.path().to_string_lossy().into_owned();
+        assert_eq!(
+            String::from_utf8_lossy(&pth.contents),
+            format!("{root}\n{root}/src\n")
+        );
+    }
 }

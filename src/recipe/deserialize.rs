@@ -16,7 +16,7 @@ pub(super) fn deserialize(locator: &Locator, text: &str) -> Result<RawRecipe, Re
         marked_yaml::parse_yaml_with_options(0, text, options)
             .map_err(|e| load_error(locator, e))?
     };
-    marked_yaml::from_node(&node).map_err(|e| {
+    let mut raw: RawRecipe = marked_yaml::from_node(&node).map_err(|e| {
         let span = e.path().and_then(|path| {
             let unknown = match &*e {
                 NodeError::UnknownFieldError(field, _, _) => Some(field.as_str()),
@@ -25,7 +25,9 @@ pub(super) fn deserialize(locator: &Locator, text: &str) -> Result<RawRecipe, Re
             span_at_path(&node, path, unknown)
         });
         node_error(locator, e.into_inner(), span)
-    })
+    })?;
+    raw.locate_keys(&node);
+    Ok(raw)
 }
 
 /// Finds the node that serde's path (`modules[0].libraries`) names; for an unknown key, the

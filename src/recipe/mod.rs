@@ -11,6 +11,7 @@ pub mod raw;
 mod sdist;
 mod validate;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pep440_rs::{Version, VersionSpecifiers};
@@ -34,6 +35,8 @@ pub struct Recipe {
     pub package: Package,
     /// Pure-Python package directories (relative to `root`, `/`-separated).
     pub packages: Vec<String>,
+    /// Top-level pure-Python modules, shipped as `<name>.py` at the wheel's root.
+    pub py_modules: Vec<PyModule>,
     /// Extension modules.
     pub modules: Vec<Module>,
     /// Build settings.
@@ -61,6 +64,11 @@ pub struct Package {
     /// Extra requirements.
     #[serde(serialize_with = "serialize_display_list")]
     pub dependencies: Vec<Requirement>,
+    /// Extras (`Provides-Extra`) and what each adds, in the order written.
+    pub optional_dependencies: Vec<Extra>,
+    /// Entry points: group → name → object reference, sorted (as setuptools writes them).
+    /// Scripts are the `console_scripts` group, GUI scripts the `gui_scripts` group.
+    pub entry_points: BTreeMap<String, BTreeMap<String, String>>,
     /// SPDX license expression.
     pub license: Option<String>,
     /// License files relative to the root (`/`-separated).
@@ -75,6 +83,25 @@ pub struct Package {
     pub keywords: Vec<String>,
     /// Classifiers.
     pub classifiers: Vec<String>,
+}
+
+/// An extra: its name and the requirements it adds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extra {
+    /// The name normalised by PEP 685 (`Test_Extra` → `test-extra`).
+    pub name: String,
+    /// The requirements as written, without the `extra == ...` marker.
+    #[serde(serialize_with = "serialize_display_list")]
+    pub requirements: Vec<Requirement>,
+}
+
+/// A top-level pure-Python module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PyModule {
+    /// The import name, and the file's stem: the wheel holds `<name>.py`.
+    pub name: String,
+    /// The file relative to the root (`/`-separated), e.g. `helper.py` or `src/helper.py`.
+    pub path: String,
 }
 
 /// A readme file and its content type.

@@ -21,6 +21,10 @@ const PROJECT_KEYS: &[(&str, &str)] = &[
     ("description", "summary"),
     ("requires-python", "requires_python"),
     ("dependencies", "dependencies"),
+    ("optional-dependencies", "optional_dependencies"),
+    ("scripts", "scripts"),
+    ("gui-scripts", "gui_scripts"),
+    ("entry-points", "entry_points"),
     ("license", "license"),
     ("license-files", "license_files"),
     ("readme", "readme"),
@@ -31,15 +35,7 @@ const PROJECT_KEYS: &[(&str, &str)] = &[
 ];
 
 /// `[project]` keys that are valid PEP 621 but not supported yet: an error, never silence.
-const UNSUPPORTED: &[&str] = &[
-    "scripts",
-    "gui-scripts",
-    "entry-points",
-    "optional-dependencies",
-    "maintainers",
-    "import-names",
-    "import-namespaces",
-];
+const UNSUPPORTED: &[&str] = &["maintainers", "import-names", "import-namespaces"];
 
 /// Converts byte offsets to line/column markers.
 struct Lines<'a> {
@@ -106,6 +102,7 @@ pub fn to_node(locator: &Locator, text: &str) -> Result<Node, RecipeError> {
         Node::Mapping(map) => map,
         _ => MarkedMappingNode::new_empty(root_span),
     };
+    rename_key(locator, &mut out, "py-modules", "py_modules")?;
     // `version-file` (for `dynamic = ["version"]`) belongs to the package.
     let version_file = out
         .keys()
@@ -136,6 +133,42 @@ pub fn to_node(locator: &Locator, text: &str) -> Result<Node, RecipeError> {
     Ok(Node::Mapping(out))
 }
 
+/// Renames `[tool.cffi-wheel]`'s `toml_key` (the TOML spelling, as in `[tool.setuptools]`)
+/// to the recipe's `key`; both given is an error.
+fn rename_key(
+    locator: &Locator,
+    map: &mut MarkedMappingNode,
+    toml_key: &str,
+    key: &str,
+) -> Result<(), RecipeError> {
+    let Some(found) = map.keys().find(|k| k.as_str() == toml_key).cloned() else {
+        return Ok(());
+    };
+    if map.keys().any(|k| k.as_str() == key) {
+        return Err(locator.error(
+            found.span(),
+            format!("`{toml_key}` and `{key}` are both given"),
+            Some("keep one of them".into()),
+        ));
+    }
+    if let Some(value) = map.remove(&found) {
+        map.insert(MarkedScalarNode::new(*found.span(), key), value);
+    }
+    Ok(())
+}
+
+/// A table's entries in the order they are written (the parsed table is sorted by key).
+fn in_file_order<'t, 'i>(
+    table: &'t DeTable<'i>,
+) -> Vec<(
+    &'t toml::Spanned<Cow<'i, str>>,
+    &'t toml::Spanned<DeValue<'i>>,
+)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
+
 /// `[project]` → the recipe's `package` mapping, keys renamed.
 fn project_to_package(
     locator: &Locator,
@@ -147,7 +180,7 @@ fn project_to_package(
         return Err(locator.error(&lines.span(&range), "[project] must be a table", None));
     };
     let mut package = MarkedMappingNode::new_empty(lines.span(&range));
-    for (key, value) in table.iter() {
+    for (key, value) in in_file_order(table) {
         let name = key.get_ref().as_ref();
         let key_span = lines.span(&key.span());
         if name == "dynamic" {
@@ -232,7 +265,7 @@ fn convert(lines: &Lines<'_>, value: &DeValue<'_>, range: Range<usize>) -> Node 
         }
         DeValue::Table(table) => {
             let mut map = MarkedMappingNode::new_empty(span);
-            for (key, item) in table.iter() {
+            for (key, item) in in_file_order(table) {
                 let key = MarkedScalarNode::new(lines.span(&key.span()), key.get_ref().as_ref());
                 map.insert(key, convert(lines, item.get_ref(), item.span()));
             }

@@ -4,12 +4,61 @@
 //! keyword names so a cffi user reads a recipe at once.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
-use marked_yaml::Spanned;
-use serde::Deserialize;
+use marked_yaml::{Node, Span, Spanned};
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// A string with the place it came from.
 pub type SStr = Spanned<String>;
+
+/// A mapping kept in the order it is written (extras: their order is the METADATA's), each
+/// key with its place in the file for errors that point at it.
+///
+/// serde reads the keys as plain strings, so that an error inside a value is located by its
+/// path (`package.optional_dependencies.test`); [`RawRecipe::locate_keys`] then gives each
+/// key its place from the node tree.
+#[derive(Debug, Clone)]
+pub struct SMap<V>(pub Vec<(SStr, V)>);
+
+impl<V> Default for SMap<V> {
+    fn default() -> Self {
+        SMap(Vec::new())
+    }
+}
+
+impl<V> SMap<V> {
+    /// The entries in the order written.
+    pub fn iter(&self) -> impl Iterator<Item = &(SStr, V)> {
+        self.0.iter()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for SMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Entries<V> {
+            type Value = SMap<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SMap<V>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, V>()? {
+                    entries.push((Spanned::new(Span::new_blank(), key), value));
+                }
+                Ok(SMap(entries))
+            }
+        }
+
+        deserializer.deserialize_map(Entries(PhantomData))
+    }
+}
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -20,6 +69,10 @@ pub struct RawRecipe {
     /// Pure-Python package directories copied into the wheel.
     #[serde(default)]
     pub packages: Vec<SStr>,
+    /// Top-level pure-Python modules: `name` ships `<root>/name.py` (or `dir/name`,
+    /// `<root>/dir/name.py`) as `name.py` at the wheel's root.
+    #[serde(default)]
+    pub py_modules: Vec<SStr>,
     /// Extension modules.
     pub modules: Spanned<Vec<Spanned<RawModule>>>,
     /// Build settings.
@@ -36,6 +89,54 @@ pub struct RawRecipe {
     pub sdist: Option<RawSdist>,
 }
 
+/// Values whose [`SMap`] keys get their places from the node tree.
+trait LocateKeys {
+    /// Sets the span of every key found in `node` (the value's mapping node).
+    fn locate_keys(&mut self, node: Option<&Node>);
+}
+
+impl LocateKeys for SStr {
+    fn locate_keys(&mut self, _node: Option<&Node>) {}
+}
+
+impl<T> LocateKeys for Vec<T> {
+    fn locate_keys(&mut self, _node: Option<&Node>) {}
+}
+
+impl<V: LocateKeys> LocateKeys for SMap<V> {
+    fn locate_keys(&mut self, node: Option<&Node>) {
+        let Some(map) = node.and_then(Node::as_mapping) else {
+            return;
+        };
+        for (key, value) in &mut self.0 {
+            if let Some((found, inner)) = map.iter().find(|(k, _)| k.as_str() == key.as_str()) {
+                *key = Spanned::new(*found.span(), key.as_str().to_string());
+                value.locate_keys(Some(inner));
+            }
+        }
+    }
+}
+
+impl RawRecipe {
+    /// Gives the keys of `package`'s ordered mappings (`optional_dependencies`, `scripts`,
+    /// `gui_scripts`, `entry_points`) their places in `root`, the tree this was read from.
+    pub(super) fn locate_keys(&mut self, root: &Node) {
+        let package_node = root
+            .as_mapping()
+            .and_then(|m| m.get_node("package"))
+            .and_then(Node::as_mapping);
+        let field = |name: &str| package_node.and_then(|m| m.get_node(name));
+        let mut package = (*self.package).clone();
+        package
+            .optional_dependencies
+            .locate_keys(field("optional_dependencies"));
+        package.scripts.locate_keys(field("scripts"));
+        package.gui_scripts.locate_keys(field("gui_scripts"));
+        package.entry_points.locate_keys(field("entry_points"));
+        self.package = Spanned::new(*self.package.span(), package);
+    }
+}
+
 /// `sdist:`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,7 +150,7 @@ pub struct RawSdist {
 }
 
 /// `package:`: core metadata.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPackage {
     /// Distribution name (PEP 508).
@@ -66,6 +167,18 @@ pub struct RawPackage {
     /// Extra `Requires-Dist` entries (PEP 508).
     #[serde(default)]
     pub dependencies: Vec<SStr>,
+    /// Extras: name to PEP 508 requirements (`Provides-Extra`), in the order written.
+    #[serde(default)]
+    pub optional_dependencies: SMap<Vec<SStr>>,
+    /// Console scripts: name to `module:function`.
+    #[serde(default)]
+    pub scripts: SMap<SStr>,
+    /// GUI scripts: name to `module:function`.
+    #[serde(default)]
+    pub gui_scripts: SMap<SStr>,
+    /// Other entry points: group to name to object reference.
+    #[serde(default)]
+    pub entry_points: SMap<SMap<SStr>>,
     /// SPDX license expression (PEP 639).
     pub license: Option<SStr>,
     /// License files, relative to the recipe.
@@ -90,7 +203,7 @@ pub struct RawPackage {
 }
 
 /// An author entry.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPerson {
     /// Name.

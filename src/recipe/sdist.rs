@@ -38,6 +38,9 @@ pub(super) fn patterns(raw: &RawRecipe) -> (Vec<String>, Vec<String>) {
     for package in &raw.packages {
         push(&format!("{}/**/*", package.as_str().trim_end_matches('/')));
     }
+    for module in &raw.py_modules {
+        push(&format!("{}.py", module.as_str().trim_end_matches('/')));
+    }
     for module in raw.modules.iter() {
         module_patterns(module, &mut push);
         for over in module.overrides.iter().flatten() {

@@ -237,20 +237,291 @@ fn pyproject_errors_point_into_pyproject_toml() {
 }
 
 #[test]
-fn pyproject_scripts_are_refused_rather_than_dropped() {
+fn pyproject_maintainers_are_refused_rather_than_dropped() {
     let text = PYPROJECT
         .replace(
             "license = \"MIT\"\n",
-            "license = \"MIT\"\nscripts = { demo = \"demo:main\" }\n",
+            "license = \"MIT\"\nmaintainers = [{ name = \"M\" }]\n",
         )
         .replace(
             "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
             "",
         );
-    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("scripts");
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("maintainers");
     assert!(
         err.to_string()
-            .contains("[project].scripts is not supported"),
+            .contains("[project].maintainers is not supported"),
         "{err}"
+    );
+}
+
+const WITH_PYTHON_KEYS: &str = "\
+package:
+  name: demo
+  version: '1.0'
+  optional_dependencies:
+    Test_Extra: ['pytest>=7', \"tomli; python_version < '3.11'\"]
+    docs: [sphinx]
+  scripts:
+    demo-cli: demo.cli:main
+  gui_scripts:
+    demo-gui: 'demo.gui : run'
+  entry_points:
+    pytest11: {demo: demo.plugin}
+py_modules: [helper, src/other]
+modules:
+  - name: demo._demo
+    cdef: 'int f(int);'
+";
+
+/// A project directory holding `files` (empty), and the parsed recipe `text` in it.
+fn parse_in_project(
+    text: &str,
+    file_name: &str,
+    files: &[&str],
+) -> (
+    tempfile::TempDir,
+    Result<crate::recipe::Recipe, RecipeError>,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in files {
+        let path = dir.path().join(file);
+        fs_err::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs_err::write(&path, "").expect("write");
+    }
+    let recipe = parse(&dir.path().join(file_name), text);
+    (dir, recipe)
+}
+
+#[test]
+fn extras_entry_points_and_py_modules_parse() {
+    let (dir, recipe) = parse_in_project(
+        WITH_PYTHON_KEYS,
+        "cffi-wheel.yaml",
+        &["helper.py", "src/other.py"],
+    );
+    let recipe = recipe.expect("valid recipe");
+    let extras: Vec<(&str, Vec<String>)> = recipe
+        .package
+        .optional_dependencies
+        .iter()
+        .map(|e| {
+            let reqs = e.requirements.iter().map(ToString::to_string).collect();
+            (e.name.as_str(), reqs)
+        })
+        .collect();
+    assert_eq!(
+        extras,
+        [
+            (
+                "test-extra",
+                vec![
+                    "pytest>=7".to_string(),
+                    "tomli ; python_full_version < '3.11'".to_string()
+                ]
+            ),
+            ("docs", vec!["sphinx".to_string()]),
+        ]
+    );
+    let entry_points: Vec<(&str, &str, &str)> = recipe
+        .package
+        .entry_points
+        .iter()
+        .flat_map(|(group, entries)| {
+            entries
+                .iter()
+                .map(move |(name, value)| (group.as_str(), name.as_str(), value.as_str()))
+        })
+        .collect();
+    assert_eq!(
+        entry_points,
+        [
+            ("console_scripts", "demo-cli", "demo.cli:main"),
+            ("gui_scripts", "demo-gui", "demo.gui : run"),
+            ("pytest11", "demo", "demo.plugin"),
+        ]
+    );
+    let py_modules: Vec<(&str, &str)> = recipe
+        .py_modules
+        .iter()
+        .map(|m| (m.name.as_str(), m.path.as_str()))
+        .collect();
+    assert_eq!(
+        py_modules,
+        [("helper", "helper.py"), ("other", "src/other.py")]
+    );
+    assert!(recipe.sdist_include.contains(&"helper.py".to_string()));
+    assert!(recipe.sdist_include.contains(&"src/other.py".to_string()));
+    drop(dir);
+}
+
+#[test]
+fn an_invalid_extra_name_is_located() {
+    let text = WITH_PYTHON_KEYS.replace("    docs: [sphinx]", "    -docs: [sphinx]");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:6:5 (width 5): invalid extra name `-docs` | help: use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit");
+}
+
+#[test]
+fn extras_that_normalise_alike_are_an_error() {
+    let text = WITH_PYTHON_KEYS.replace("    docs: [sphinx]", "    test.extra: [sphinx]");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:6:5 (width 10): extras `Test_Extra` and `test.extra` are the same extra, `test-extra` (PEP 685) | help: merge the two lists under one name");
+}
+
+#[test]
+fn an_invalid_requirement_in_an_extra_is_located() {
+    let text = WITH_PYTHON_KEYS.replace("docs: [sphinx]", "docs: ['sphinx>=']");
+    insta::assert_snapshot!(error_of(&text), @"
+    /project/cffi-wheel.yaml:6:12 (width 10): invalid requirement `sphinx>=` in extra `docs`: Unexpected end of version specifier, expected version
+    sphinx>=
+          ^^ | help: use a PEP 508 requirement such as `pytest>=7`
+    ");
+}
+
+#[test]
+fn an_extra_that_is_not_a_list_is_located() {
+    let text = WITH_PYTHON_KEYS.replace("docs: [sphinx]", "docs: sphinx");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:6:11 (width 6): wrong type: expected a list, found a single value `sphinx` | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+}
+
+#[test]
+fn a_script_without_a_function_is_located() {
+    let text = WITH_PYTHON_KEYS.replace("demo-cli: demo.cli:main", "demo-cli: demo.cli");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:8:15 (width 8): invalid object reference `demo.cli` for console script `demo-cli`: a script needs `:function` after the module | help: write `package.module:function`");
+}
+
+#[test]
+fn an_invalid_object_reference_is_located() {
+    let text = WITH_PYTHON_KEYS.replace("{demo: demo.plugin}", "{demo: 'demo-plugin:x'}");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:12:22 (width 15): invalid object reference `demo-plugin:x` for entry point `demo`: the module part must be dotted Python identifiers | help: write `package.module` or `package.module:object.attribute`");
+}
+
+#[test]
+fn console_scripts_under_entry_points_are_refused() {
+    let text = WITH_PYTHON_KEYS.replace("pytest11: {demo", "console_scripts: {demo");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:12:5 (width 15): `console_scripts` entry points are written under `scripts` | help: move these entries to `package.scripts`");
+}
+
+#[test]
+fn a_missing_py_module_is_located() {
+    insta::assert_snapshot!(error_of(WITH_PYTHON_KEYS), @"/project/cffi-wheel.yaml:13:14 (width 6): file `helper.py` does not exist | help: `py_modules` names `.py` files relative to the recipe's directory, without `.py`");
+}
+
+#[test]
+fn a_py_module_written_as_a_file_is_located() {
+    let text = WITH_PYTHON_KEYS.replace("[helper, src/other]", "[helper.py]");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:13:14 (width 9): `helper.py` names a file; `py_modules` lists module names | help: write `helper`: the module `name` ships `name.py`");
+}
+
+#[test]
+fn a_py_module_named_like_an_extension_module_is_refused() {
+    let text = WITH_PYTHON_KEYS
+        .replace("[helper, src/other]", "[_demo]")
+        .replace("name: demo._demo", "name: _demo");
+    let (_dir, recipe) = parse_in_project(&text, "cffi-wheel.yaml", &["_demo.py"]);
+    let err = recipe.expect_err("clash");
+    assert!(
+        err.to_string()
+            .contains("top-level module `_demo` is also an extension module"),
+        "{err}"
+    );
+}
+
+const PYPROJECT_PYTHON_KEYS: &str = r#"[project]
+name = "demo"
+version = "2.0"
+dependencies = ["attrs"]
+
+[project.optional-dependencies]
+zzz = ["pytest>=7"]
+aaa = ["sphinx; python_version >= '3.9'"]
+
+[project.scripts]
+demo = "demo.cli:main"
+
+[project.gui-scripts]
+demo-gui = "demo.gui:run"
+
+[project.entry-points."babel.extractors"]
+demo = "demo.babel:extract"
+
+[tool.cffi-wheel]
+py-modules = ["helper"]
+
+[[tool.cffi-wheel.modules]]
+name = "demo._demo"
+cdef = "int f(int);"
+"#;
+
+#[test]
+fn pyproject_extras_entry_points_and_py_modules_parse() {
+    let (_dir, recipe) = parse_in_project(PYPROJECT_PYTHON_KEYS, "pyproject.toml", &["helper.py"]);
+    let recipe = recipe.expect("pyproject recipe");
+    let extras: Vec<&str> = recipe
+        .package
+        .optional_dependencies
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(extras, ["zzz", "aaa"], "extras keep the order written");
+    let groups: Vec<&str> = recipe
+        .package
+        .entry_points
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        groups,
+        ["babel.extractors", "console_scripts", "gui_scripts"]
+    );
+    assert_eq!(
+        recipe.package.entry_points["console_scripts"]["demo"],
+        "demo.cli:main"
+    );
+    assert_eq!(recipe.py_modules[0].name, "helper");
+}
+
+#[test]
+fn pyproject_py_modules_may_be_spelled_with_an_underscore_but_not_both_ways() {
+    let text = PYPROJECT_PYTHON_KEYS.replace("py-modules", "py_modules");
+    let (_dir, recipe) = parse_in_project(&text, "pyproject.toml", &["helper.py"]);
+    assert_eq!(recipe.expect("py_modules").py_modules[0].name, "helper");
+
+    let text = PYPROJECT_PYTHON_KEYS.replace(
+        "py-modules = [\"helper\"]",
+        "py-modules = [\"helper\"]\npy_modules = [\"helper\"]",
+    );
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("both");
+    let located = err.located().expect("located");
+    assert_eq!((located.line, located.column), (20, 1));
+    assert_eq!(
+        located.message,
+        "`py-modules` and `py_modules` are both given"
+    );
+}
+
+#[test]
+fn pyproject_console_scripts_entry_points_are_refused_as_pep_621_says() {
+    let text = PYPROJECT_PYTHON_KEYS.replace(
+        "[project.entry-points.\"babel.extractors\"]",
+        "[project.entry-points.console_scripts]",
+    );
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("console_scripts");
+    let located = err.located().expect("located");
+    insta::assert_snapshot!(
+        format!("{}:{}: {} | help: {}", located.line, located.column, located.message, located.help.clone().unwrap_or_default()),
+        @"16:23: [project.entry-points] may not have a `console_scripts` group (PEP 621) | help: move these entries to [project.scripts]"
+    );
+}
+
+#[test]
+fn pyproject_invalid_extra_requirement_points_into_pyproject_toml() {
+    let text = PYPROJECT_PYTHON_KEYS.replace("zzz = [\"pytest>=7\"]", "zzz = [\"pytest>=\"]");
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("bad requirement");
+    let located = err.located().expect("located");
+    assert_eq!((located.line, located.column), (7, 8));
+    assert!(
+        located
+            .message
+            .starts_with("invalid requirement `pytest>=` in extra `zzz`")
     );
 }

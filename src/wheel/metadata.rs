@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{PackageName, Requirement};
+use pep508_rs::{ExtraName, MarkerTree, PackageName, Requirement};
 use serde::{Deserialize, Serialize};
 
 use super::{WheelError, check_archive_path};
@@ -16,6 +16,15 @@ pub struct Person {
     pub name: Option<String>,
     /// The person's email address.
     pub email: Option<String>,
+}
+
+/// An extra (`Provides-Extra`) and the requirements it adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extra {
+    /// The name, normalised by PEP 685 (lowercase, runs of `-_.` as one `-`).
+    pub name: String,
+    /// The requirements as written; rendering adds `extra == '<name>'` to their markers.
+    pub requires_dist: Vec<Requirement>,
 }
 
 /// Core metadata for a distribution, rendered as METADATA (core metadata 2.4).
@@ -33,6 +42,9 @@ pub struct CoreMetadata {
     pub requires_python: Option<VersionSpecifiers>,
     /// `Requires-Dist`, one line each.
     pub requires_dist: Vec<Requirement>,
+    /// Extras: `Provides-Extra`, each followed by its `Requires-Dist` lines, in this order.
+    #[serde(default)]
+    pub optional_dependencies: Vec<Extra>,
     /// `License-Expression` (PEP 639), an SPDX expression.
     pub license_expression: Option<String>,
     /// `License-File` (PEP 639): paths relative to `.dist-info/licenses/`.
@@ -121,6 +133,7 @@ impl CoreMetadata {
         for classifier in &self.classifiers {
             single_line("Classifier", classifier)?;
         }
+        self.validate_extras()?;
         for keyword in &self.keywords {
             single_line("Keywords", keyword)?;
             let bad = keyword.trim().is_empty() || keyword.contains(',');
@@ -159,6 +172,41 @@ impl CoreMetadata {
         Ok(())
     }
 
+    /// Checks extras: valid, normalised (PEP 685) and unique names, and `Requires-Dist` lines
+    /// that are valid PEP 508 once the `extra` marker is added.
+    fn validate_extras(&self) -> Result<(), WheelError> {
+        for (index, extra) in self.optional_dependencies.iter().enumerate() {
+            let normalised = ExtraName::from_str(&extra.name).map(|n| n.to_string());
+            let bad = extra.name.is_empty() || normalised.as_deref() != Ok(extra.name.as_str());
+            reject(
+                "Provides-Extra",
+                &extra.name,
+                bad,
+                "not a PEP 685 normalised extra name",
+            )?;
+            let twice = self.optional_dependencies[..index]
+                .iter()
+                .any(|e| e.name == extra.name);
+            reject(
+                "Provides-Extra",
+                &extra.name,
+                twice,
+                "the extra is listed twice",
+            )?;
+            for requirement in &extra.requires_dist {
+                let line = requirement_in_extra(requirement, &extra.name);
+                let invalid = Requirement::<pep508_rs::VerbatimUrl>::from_str(&line).is_err();
+                reject(
+                    "Requires-Dist",
+                    &line,
+                    invalid,
+                    "not a valid PEP 508 requirement",
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// Renders METADATA after [`CoreMetadata::validate`]: header fields, then a blank line and
     /// the description as the message body.
     pub fn render(&self) -> Result<String, WheelError> {
@@ -176,6 +224,15 @@ impl CoreMetadata {
         }
         for requirement in &self.requires_dist {
             field("Requires-Dist", &requirement.to_string());
+        }
+        for extra in &self.optional_dependencies {
+            field("Provides-Extra", &extra.name);
+            for requirement in &extra.requires_dist {
+                field(
+                    "Requires-Dist",
+                    &requirement_in_extra(requirement, &extra.name),
+                );
+            }
         }
         if let Some(expression) = &self.license_expression {
             field("License-Expression", expression);
@@ -211,6 +268,41 @@ impl CoreMetadata {
         }
         Ok(out)
     }
+}
+
+/// A requirement of `extra` as a `Requires-Dist` value: the requirement, rendered as
+/// `Requires-Dist` renders it, with `extra == '<extra>'` added to its marker as setuptools
+/// adds it: `req ; extra == 'x'`, `req ; marker and extra == 'x'`, and
+/// `req ; (a or b) and extra == 'x'` where `or` would otherwise bind wrongly.
+pub fn requirement_in_extra(requirement: &Requirement, extra: &str) -> String {
+    let mut base = requirement.clone();
+    let marker = base.marker.contents().map(|m| m.to_string());
+    base.marker = MarkerTree::TRUE;
+    match marker {
+        None => format!("{base} ; extra == '{extra}'"),
+        Some(marker) if has_top_level_or(&marker) => {
+            format!("{base} ; ({marker}) and extra == '{extra}'")
+        }
+        Some(marker) => format!("{base} ; {marker} and extra == '{extra}'"),
+    }
+}
+
+/// Whether a marker has an `or` outside parentheses and quoted strings.
+fn has_top_level_or(marker: &str) -> bool {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (at, c) in marker.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth = depth.saturating_sub(1),
+            (None, ' ') if depth == 0 && marker[at..].starts_with(" or ") => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Checks that an author has a one-line name and/or a plausible one-line email.
@@ -318,6 +410,19 @@ mod tests {
                     .unwrap(),
                 "numpy[extra]>=1.20,<3; extra == 'numpy'".parse().unwrap(),
             ],
+            optional_dependencies: vec![
+                Extra {
+                    name: "test".to_string(),
+                    requires_dist: vec![
+                        "pytest>=7".parse().unwrap(),
+                        "tomli; python_version < '3.11'".parse().unwrap(),
+                    ],
+                },
+                Extra {
+                    name: "docs".to_string(),
+                    requires_dist: Vec::new(),
+                },
+            ],
             license_expression: Some("MIT OR Apache-2.0".to_string()),
             license_files: vec!["LICENSE-MIT".to_string(), "vendor/LICENSE".to_string()],
             description: Some("# Demo\n\nLong text.".to_string()),
@@ -352,6 +457,10 @@ mod tests {
         Requires-Python: >=3.8
         Requires-Dist: cffi>=1.17 ; platform_python_implementation != 'PyPy'
         Requires-Dist: numpy[extra]>=1.20,<3 ; extra == 'numpy'
+        Provides-Extra: test
+        Requires-Dist: pytest>=7 ; extra == 'test'
+        Requires-Dist: tomli ; python_full_version < '3.11' and extra == 'test'
+        Provides-Extra: docs
         License-Expression: MIT OR Apache-2.0
         License-File: LICENSE-MIT
         License-File: vendor/LICENSE
@@ -377,6 +486,7 @@ mod tests {
             summary: None,
             requires_python: None,
             requires_dist: Vec::new(),
+            optional_dependencies: Vec::new(),
             license_expression: None,
             license_files: Vec::new(),
             description: None,
@@ -417,6 +527,61 @@ mod tests {
         insta::assert_snapshot!(check(|m| m.authors.push(person(None, None))), @r#"invalid metadata field `Author` value "": an author needs a name or an email"#);
         insta::assert_snapshot!(check(|m| m.authors.push(person(None, Some("nobody")))), @r#"invalid metadata field `Author-email` value "nobody": not an email address"#);
         insta::assert_snapshot!(check(|m| m.license_files.push("../LICENSE".into())), @r#"unsafe archive path "../LICENSE": it has a `.` or `..` component"#);
+    }
+
+    #[test]
+    fn extra_requirements_get_the_extra_marker_and_keep_their_own() {
+        let in_extra =
+            |requirement: &str| requirement_in_extra(&requirement.parse().unwrap(), "test-extra");
+        assert_eq!(in_extra("pytest>=7"), "pytest>=7 ; extra == 'test-extra'");
+        assert_eq!(
+            in_extra("coverage[toml]; sys_platform == 'linux'"),
+            "coverage[toml] ; sys_platform == 'linux' and extra == 'test-extra'"
+        );
+        // `or` binds looser than `and`: the requirement's own marker is kept together (in
+        // the order pep508_rs renders markers, as in `Requires-Dist`).
+        assert_eq!(
+            in_extra("pywin32; os_name == 'nt' or sys_platform == 'cygwin'"),
+            "pywin32 ; (sys_platform == 'cygwin' or os_name == 'nt') and extra == 'test-extra'"
+        );
+        assert_eq!(
+            in_extra("attrs; platform_release == 'a or b'"),
+            "attrs ; platform_release == 'a or b' and extra == 'test-extra'"
+        );
+        assert_eq!(
+            in_extra("wheel @ https://example.org/w.whl"),
+            "wheel @ https://example.org/w.whl ; extra == 'test-extra'"
+        );
+    }
+
+    #[test]
+    fn extra_lines_parse_back_as_the_same_requirement_in_the_extra() {
+        let requirement: Requirement = "pywin32>=300; os_name == 'nt' or sys_platform == 'cygwin'"
+            .parse()
+            .unwrap();
+        let line = requirement_in_extra(&requirement, "win");
+        let parsed: Requirement = line.parse().unwrap();
+        let mut expected = requirement.clone();
+        expected
+            .marker
+            .and(MarkerTree::from_str("extra == 'win'").unwrap());
+        assert_eq!(parsed.marker, expected.marker, "{line}");
+        assert_eq!(parsed.name, requirement.name);
+    }
+
+    #[test]
+    fn invalid_or_repeated_extra_names_are_errors() {
+        let check = |name: &str| {
+            let mut metadata = full_metadata();
+            metadata.optional_dependencies.push(Extra {
+                name: name.to_string(),
+                requires_dist: Vec::new(),
+            });
+            metadata.validate().unwrap_err().to_string()
+        };
+        insta::assert_snapshot!(check("Not_Normal"), @r#"invalid metadata field `Provides-Extra` value "Not_Normal": not a PEP 685 normalised extra name"#);
+        insta::assert_snapshot!(check(""), @r#"invalid metadata field `Provides-Extra` value "": not a PEP 685 normalised extra name"#);
+        insta::assert_snapshot!(check("test"), @r#"invalid metadata field `Provides-Extra` value "test": the extra is listed twice"#);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Building wheels: METADATA (core metadata 2.4), WHEEL, RECORD, a deterministic zip written
 //! atomically, and checking a finished wheel's RECORD against its archive.
 
+mod entry_points;
 mod metadata;
 mod record;
 mod verify;
@@ -12,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::tags::{TagError, WheelTag};
 
-pub use metadata::{CoreMetadata, Person, WheelInfo};
+pub use entry_points::{ENTRY_POINTS_FILE, EntryPoints, render_entry_points};
+pub use metadata::{CoreMetadata, Extra, Person, WheelInfo, requirement_in_extra};
 pub use record::{record_hash, record_line, render_record};
 pub use verify::verify_wheel;
 pub use writer::{DEFAULT_SOURCE_DATE_EPOCH, hex, write_wheel, write_wheel_with_metadata_text};

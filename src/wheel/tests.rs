@@ -26,6 +26,7 @@ fn demo_metadata() -> CoreMetadata {
                 .parse()
                 .unwrap(),
         ],
+        optional_dependencies: Vec::new(),
         license_expression: Some("MIT".to_string()),
         license_files: vec!["LICENSE".to_string()],
         description: None,

@@ -16,5 +16,6 @@ mod ecosystem;
 mod errors;
 mod external;
 mod numba;
+mod recipe_keys;
 mod scripts;
 mod setuptools;

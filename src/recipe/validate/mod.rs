@@ -6,6 +6,7 @@ use std::str::FromStr;
 use marked_yaml::Spanned;
 
 mod native;
+mod python;
 
 use super::raw::{RawBuild, RawModule, RawPackage, RawRecipe, RawTest, SStr};
 use super::{
@@ -51,6 +52,7 @@ pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, Reci
         }
         modules.push(checked);
     }
+    let py_modules = ctx.py_modules(&raw.py_modules, &packages, &modules)?;
     let build = ctx.build(raw.build.unwrap_or_default())?;
     let test = test_settings(raw.test.unwrap_or_default());
     Ok(Recipe {
@@ -58,6 +60,7 @@ pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, Reci
         root,
         package,
         packages,
+        py_modules,
         modules,
         build,
         test,
@@ -128,6 +131,8 @@ impl Ctx<'_> {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let optional_dependencies = self.optional_dependencies(&raw.optional_dependencies)?;
+        let entry_points = self.entry_points(raw)?;
         for line in raw.summary.iter().chain(raw.license.iter()) {
             if line.contains('\n') {
                 return Err(self.err(
@@ -153,6 +158,8 @@ impl Ctx<'_> {
             summary: raw.summary.as_ref().map(|s| s.trim().to_string()),
             requires_python,
             dependencies,
+            optional_dependencies,
+            entry_points,
             license: raw.license.as_ref().map(|s| s.as_str().to_string()),
             license_files,
             readme,
