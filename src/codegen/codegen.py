@@ -133,7 +133,12 @@ def main():
 
 
 if __name__ == "__main__":
+    # The answer goes to the original stdout; anything else written to file descriptor 1
+    # (a build script's subprocesses: python-olm's runs CMake) goes to stderr.
+    sys.stdout = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     try:
         main()
     except Exception as exc:
         fail("internal", "%s: %s" % (type(exc).__name__, exc), traceback=traceback.format_exc())
+    sys.stdout.flush()

@@ -262,7 +262,7 @@ pub fn check_importable(root: &Path, setup: &SetupInfo) -> Result<(), MigrateErr
         .version
         .as_deref()
         .filter(|v| <pep440_rs::Version as std::str::FromStr>::from_str(v.trim()).is_ok());
-    if literal.is_none() {
+    if literal.is_none() && static_pyproject_version(root).is_none() {
         return Err(MigrateError::NoLiteralVersion {
             root: root.to_path_buf(),
             found: setup
@@ -272,6 +272,19 @@ pub fn check_importable(root: &Path, setup: &SetupInfo) -> Result<(), MigrateErr
         });
     }
     Ok(())
+}
+
+/// `[project] version` of pyproject.toml, when it is written there and not `dynamic`.
+fn static_pyproject_version(root: &Path) -> Option<String> {
+    let text = fs_err::read_to_string(root.join("pyproject.toml")).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    let project = table.get("project")?.as_table()?;
+    let dynamic = project
+        .get("dynamic")
+        .and_then(|d| d.as_array())
+        .is_some_and(|d| d.iter().any(|v| v.as_str() == Some("version")));
+    let version = project.get("version")?.as_str()?;
+    (!dynamic).then(|| version.to_string())
 }
 
 /// Writes the recipe as `cffi-wheel.yaml` in `root`.
@@ -345,8 +358,11 @@ pub fn import_from_backend(
         });
     }
     check_extensions(modules, view, &mut reasons);
-    let packages = package_dirs(root, setup);
-    let (py_modules, notes) = check_files(root, &packages, view.build, &mut reasons)?;
+    let Shipped {
+        packages,
+        py_modules,
+        notes,
+    } = check_files(root, package_dirs(root, setup), view.build, &mut reasons)?;
     let readme = match file.description.as_deref().filter(|d| !d.trim().is_empty()) {
         Some(description) => {
             let found = metadata::readme_file(root, description);
@@ -453,15 +469,22 @@ fn check_extensions(modules: &[ImportedModule], view: BackendView<'_>, reasons: 
     }
 }
 
+/// What the recipe ships, as `check_files` found it.
+struct Shipped {
+    packages: Vec<String>,
+    py_modules: Vec<String>,
+    notes: Vec<String>,
+}
+
 /// The files of setuptools' wheel against what the recipe ships: package directories whole,
 /// top-level modules. Returns the top-level modules and notes on files only the recipe
 /// ships.
 fn check_files(
     root: &Path,
-    packages: &[String],
+    mut packages: Vec<String>,
     build: &HollowBuild,
     reasons: &mut Vec<String>,
-) -> Result<(Vec<String>, Vec<String>), MigrateError> {
+) -> Result<Shipped, MigrateError> {
     let archive = fs_err::File::open(&build.wheel)?;
     let mut archive = zip::ZipArchive::new(archive).map_err(std::io::Error::other)?;
     let names: Vec<String> = (0..archive.len())
@@ -469,6 +492,26 @@ fn check_files(
         .filter(|n| !n.ends_with('/'))
         .collect();
     let import_name = |dir: &String| dir.rsplit('/').next().unwrap_or(dir).to_string();
+    // The packages of setuptools' wheel (found by `find:`, `[tool.setuptools]` or
+    // setup.py), each at the project directory of that name, or under `src/`.
+    for name in &names {
+        let Some((top, _)) = name.split_once('/') else {
+            continue;
+        };
+        if top.ends_with(".dist-info")
+            || top.ends_with(".data")
+            || packages.iter().any(|p| import_name(p) == top)
+        {
+            continue;
+        }
+        if let Some(dir) = [top.to_string(), format!("src/{top}")]
+            .into_iter()
+            .find(|dir| root.join(dir).is_dir())
+        {
+            packages.push(dir);
+        }
+    }
+    packages.sort();
     let package_names: Vec<String> = packages.iter().map(import_name).collect();
     let mut py_modules = Vec::new();
     let mut shipped = std::collections::BTreeSet::new();
@@ -483,7 +526,16 @@ fn check_files(
                  packages and modules only"
             ));
         } else if top.is_empty() && name.ends_with(".py") {
-            py_modules.push(name.trim_end_matches(".py").to_string());
+            let module = name.trim_end_matches(".py");
+            match ["", "src/"]
+                .into_iter()
+                .find(|dir| root.join(format!("{dir}{name}")).is_file())
+            {
+                Some(dir) => py_modules.push(format!("{dir}{module}")),
+                None => reasons.push(format!(
+                    "{name}: setuptools' build writes it (it is not in the project's tree)"
+                )),
+            }
         } else if top.is_empty() {
             reasons.push(format!("{name}: a top-level file that is not a module"));
         } else if let Some(index) = package_names.iter().position(|p| p == top) {
@@ -533,5 +585,9 @@ fn check_files(
         }
     }
     py_modules.sort();
-    Ok((py_modules, notes))
+    Ok(Shipped {
+        packages,
+        py_modules,
+        notes,
+    })
 }

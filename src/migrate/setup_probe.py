@@ -85,6 +85,11 @@ def plain(value):
 
 
 def main():
+    # The answer goes to the original stdout; anything else written to file descriptor 1
+    # (setup.py's prints, its subprocesses' output) goes to stderr.
+    answer = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = answer
     request = json.loads(sys.stdin.read())
     root = request["root"]
     os.chdir(root)
@@ -99,6 +104,7 @@ def main():
             "message": "setup.py failed: %s: %s" % (type(exc).__name__, exc),
             "traceback": traceback.format_exc(),
         }))
+        sys.stdout.flush()
         return
     keys = ("name", "version", "description", "license", "author", "author_email",
             "python_requires", "install_requires", "packages", "package_dir", "ext_package",
@@ -108,6 +114,7 @@ def main():
             result[key] = plain(CAPTURED[key])
     result["ok"] = True
     sys.stdout.write(json.dumps(result))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

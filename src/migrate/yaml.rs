@@ -132,10 +132,11 @@ pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> Str
         .into_iter()
         .filter_map(metadata::split_requirement)
         .collect();
-    // cffi itself is added for every wheel, with the floor the generated code needs.
+    // cffi-wheel adds the cffi its generated code needs; the project's own cffi requirement
+    // stays too (cmarkgfm asks for cffi>=2.0.0, more than the generated code needs).
     let dependencies: Vec<String> = split
         .iter()
-        .filter(|r| r.extra.is_none() && !is_cffi(&r.requirement))
+        .filter(|r| r.extra.is_none())
         .map(|r| r.requirement.clone())
         .collect();
     list(&mut out, "  ", "dependencies", &dependencies);
@@ -184,15 +185,6 @@ pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> Str
         }
     }
     out
-}
-
-/// Whether a requirement is cffi's.
-fn is_cffi(requirement: &str) -> bool {
-    let name: String = requirement
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
-        .collect();
-    name.eq_ignore_ascii_case("cffi")
 }
 
 fn inline(out: &mut String, name: &str, description: &crate::codegen::ScriptDescription) {
