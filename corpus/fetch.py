@@ -152,6 +152,7 @@ def main():
                 "smoke_extra_pip": project.get("smoke_extra_pip", []),
                 "not_served": project.get("not_served", {}),
                 "build_args": project.get("build_args", []),
+                "import": project.get("import", False),
             }))
         else:
             print(directory)

@@ -324,31 +324,6 @@ fn described(wheel: &Path) -> (Vec<String>, String) {
     (fields, body.trim().to_string())
 }
 
-/// The views of a recipe's wheel and of the as-is wheel, without what differs by design:
-/// the recipe's wheel adds the cffi requirement its generated code needs
-/// (`cffi>=1.17.1; platform_python_implementation != 'PyPy'`) to the project's own, and
-/// setuptools writes the legacy `top_level.txt`.
-fn comparable_views(
-    ours: &Path,
-    theirs: &Path,
-) -> (crate::corpus::WheelView, crate::corpus::WheelView) {
-    let mut ours = crate::corpus::view(ours);
-    let mut theirs = crate::corpus::view(theirs);
-    let expected = theirs
-        .fields
-        .get("Requires-Dist")
-        .cloned()
-        .unwrap_or_default();
-    if let Some(requires) = ours.fields.get_mut("Requires-Dist") {
-        requires.retain(|r| {
-            expected.contains(r)
-                || !(r.starts_with("cffi>=") && r.contains("platform_python_implementation"))
-        });
-    }
-    theirs.files.remove("DIST-INFO/top_level.txt");
-    (ours, theirs)
-}
-
 /// `import`s a copy of `fixture`, builds the recipe, and checks that its wheels equal the
 /// wheels of the same project built as it is; returns the recipe's build.
 fn assert_imported_recipe_builds_the_as_is_wheels(fixture: &str) -> Build {
@@ -370,7 +345,7 @@ fn assert_imported_recipe_builds_the_as_is_wheels(fixture: &str) -> Build {
     let recipe_text = fs_err::read_to_string(&recipe).unwrap();
     for (ours, theirs) in wheels.iter().zip(&expected) {
         let label = format!("{fixture}: {} (recipe:\n{recipe_text})", ours.file_name());
-        let (ours_view, theirs_view) = comparable_views(&ours.path, &theirs.path);
+        let (ours_view, theirs_view) = crate::corpus::comparable_views(&ours.path, &theirs.path);
         assert_eq!(ours_view.files, theirs_view.files, "{label}");
         assert_eq!(ours_view.fields, theirs_view.fields, "{label}");
         assert_eq!(ours_view.entry_points, theirs_view.entry_points, "{label}");
