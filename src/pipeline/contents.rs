@@ -57,6 +57,7 @@ pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
                 email: a.email.clone(),
             })
             .collect(),
+        maintainers: Vec::new(),
         keywords: package.keywords.clone(),
         classifiers: package.classifiers.clone(),
         project_urls: package.urls.clone(),
