@@ -79,6 +79,15 @@ fn a_wrong_type_is_located() {
 }
 
 #[test]
+fn a_value_where_a_mapping_belongs_is_located() {
+    let text = GOOD.replace(
+        "  - name: fastmath._fastmath\n",
+        "  - fastmath._fastmath\n  - name: x\n",
+    );
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:6:5 (width 18): wrong type: expected a mapping, found a single value `fastmath._fastmath` | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+}
+
+#[test]
 fn a_missing_package_key_is_located() {
     let text = GOOD.replace("  version: 0.1.0\n", "");
     insta::assert_snapshot!(error_of(&text), @r#"/project/cffi-wheel.yaml:2:9 (width 9): the package has no `version` | help: add `version:` (or in pyproject.toml, `[project] version`, or `dynamic = ["version"]` with `[tool.cffi-wheel] version-file`)"#);
