@@ -264,6 +264,69 @@ fn pyproject_maintainers_are_refused_rather_than_dropped() {
     );
 }
 
+/// `package.authors` and `package.maintainers`: lists of `{name, email}`, either optional.
+const PEOPLE: &str = "  authors:
+    - {name: Ada Lovelace, email: ada@example.org}
+    - {name: Charles Babbage}
+  maintainers:
+    - {name: Grace Hopper}
+    - {email: ops@example.org}
+    - name: M. Aintainer
+      email: m@example.org
+";
+
+/// (name, email) pairs as the recipe holds them.
+fn pairs(people: &[crate::recipe::Person]) -> Vec<(Option<&str>, Option<&str>)> {
+    people
+        .iter()
+        .map(|p| (p.name.as_deref(), p.email.as_deref()))
+        .collect()
+}
+
+#[test]
+fn authors_and_maintainers_parse_into_names_and_emails() {
+    let text = GOOD.replace("modules:\n", &format!("{PEOPLE}modules:\n"));
+    let recipe = parse(Path::new("/project/cffi-wheel.yaml"), &text).expect("valid recipe");
+    assert_eq!(
+        pairs(&recipe.package.authors),
+        [
+            (Some("Ada Lovelace"), Some("ada@example.org")),
+            (Some("Charles Babbage"), None),
+        ]
+    );
+    assert_eq!(
+        pairs(&recipe.package.maintainers),
+        [
+            (Some("Grace Hopper"), None),
+            (None, Some("ops@example.org")),
+            (Some("M. Aintainer"), Some("m@example.org")),
+        ]
+    );
+}
+
+/// GOOD with `package.<key>: <value>` added after `requires_python` (line 5).
+fn with_package_key(key: &str, value: &str) -> String {
+    GOOD.replace(
+        "  requires_python: '>=3.8'\n",
+        &format!("  requires_python: '>=3.8'\n  {key}: {value}\n"),
+    )
+}
+
+#[test]
+fn an_unknown_key_in_an_author_or_maintainer_is_located() {
+    let entry = "[{name: A, emial: a@example.org}]";
+    insta::assert_snapshot!(error_of(&with_package_key("authors", entry)), @"/project/cffi-wheel.yaml:5:23 (width 5): unknown key `emial` | help: did you mean `email`?");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", entry)), @"/project/cffi-wheel.yaml:5:27 (width 5): unknown key `emial` | help: did you mean `email`?");
+}
+
+#[test]
+fn authors_or_maintainers_of_the_wrong_type_are_located() {
+    insta::assert_snapshot!(error_of(&with_package_key("authors", "{name: A}")), @"/project/cffi-wheel.yaml:5:13 (width 4): wrong type: expected a list, found a mapping | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", "{name: A}")), @"/project/cffi-wheel.yaml:5:17 (width 4): wrong type: expected a list, found a mapping | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", "[{name: [A, B]}]")), @"/project/cffi-wheel.yaml:5:24 (width 2): wrong type: expected a string, found a list | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", "[Grace Hopper]")), @"/project/cffi-wheel.yaml:5:17 (width 12): wrong type: expected a mapping, found a single value `Grace Hopper` | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+}
+
 const WITH_PYTHON_KEYS: &str = "\
 package:
   name: demo
