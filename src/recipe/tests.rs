@@ -246,20 +246,20 @@ fn pyproject_errors_point_into_pyproject_toml() {
 }
 
 #[test]
-fn pyproject_maintainers_are_refused_rather_than_dropped() {
+fn pyproject_import_names_are_refused_rather_than_dropped() {
     let text = PYPROJECT
         .replace(
             "license = \"MIT\"\n",
-            "license = \"MIT\"\nmaintainers = [{ name = \"M\" }]\n",
+            "license = \"MIT\"\nimport-names = [\"demo\"]\n",
         )
         .replace(
             "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
             "",
         );
-    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("maintainers");
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("import-names");
     assert!(
         err.to_string()
-            .contains("[project].maintainers is not supported"),
+            .contains("[project].import-names is not supported"),
         "{err}"
     );
 }
@@ -325,6 +325,52 @@ fn authors_or_maintainers_of_the_wrong_type_are_located() {
     insta::assert_snapshot!(error_of(&with_package_key("maintainers", "{name: A}")), @"/project/cffi-wheel.yaml:5:17 (width 4): wrong type: expected a list, found a mapping | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
     insta::assert_snapshot!(error_of(&with_package_key("maintainers", "[{name: [A, B]}]")), @"/project/cffi-wheel.yaml:5:24 (width 2): wrong type: expected a string, found a list | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
     insta::assert_snapshot!(error_of(&with_package_key("maintainers", "[Grace Hopper]")), @"/project/cffi-wheel.yaml:5:17 (width 12): wrong type: expected a mapping, found a single value `Grace Hopper` | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+}
+
+#[test]
+fn pyproject_authors_and_maintainers_are_mapped_alike() {
+    let text = PYPROJECT
+        .replace(
+            "license = \"MIT\"\n",
+            "license = \"MIT\"\n\
+             authors = [{ name = \"Ada Lovelace\", email = \"ada@example.org\" }]\n\
+             maintainers = [{ name = \"Grace Hopper\" }, { email = \"ops@example.org\" }]\n",
+        )
+        .replace(
+            "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
+            "",
+        );
+    let recipe = parse(Path::new("/project/pyproject.toml"), &text).expect("maintainers");
+    assert_eq!(
+        pairs(&recipe.package.authors),
+        [(Some("Ada Lovelace"), Some("ada@example.org"))]
+    );
+    assert_eq!(
+        pairs(&recipe.package.maintainers),
+        [
+            (Some("Grace Hopper"), None),
+            (None, Some("ops@example.org"))
+        ]
+    );
+}
+
+#[test]
+fn pyproject_maintainer_errors_point_into_pyproject_toml() {
+    let text = PYPROJECT
+        .replace(
+            "license = \"MIT\"\n",
+            "license = \"MIT\"\nmaintainers = [{ name = \"M\", emial = \"m@example.org\" }]\n",
+        )
+        .replace(
+            "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
+            "",
+        );
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("unknown key");
+    let located = err.located().expect("located");
+    insta::assert_snapshot!(
+        format!("{}:{}:{} (width {}): {} | help: {}", located.file.display(), located.line, located.column, located.width, located.message, located.help.clone().unwrap_or_default()),
+        @"/project/pyproject.toml:6:30 (width 5): unknown key `emial` | help: did you mean `email`?"
+    );
 }
 
 const WITH_PYTHON_KEYS: &str = "\
