@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::PipelineError;
 use crate::plan::MIN_CFFI_RUNTIME;
-use crate::recipe::Recipe;
+use crate::recipe::{Person, Recipe};
 use crate::wheel::{self, CoreMetadata, WheelEntry};
 
 /// Reads a file, naming it on failure.
@@ -49,18 +49,23 @@ pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
         license_files: package.license_files.clone(),
         description,
         description_content_type: package.readme.as_ref().map(|r| r.content_type.clone()),
-        authors: package
-            .authors
-            .iter()
-            .map(|a| wheel::Person {
-                name: a.name.clone(),
-                email: a.email.clone(),
-            })
-            .collect(),
+        authors: people(&package.authors),
+        maintainers: people(&package.maintainers),
         keywords: package.keywords.clone(),
         classifiers: package.classifiers.clone(),
         project_urls: package.urls.clone(),
     })
+}
+
+/// Recipe authors or maintainers as METADATA's people.
+fn people(people: &[Person]) -> Vec<wheel::Person> {
+    people
+        .iter()
+        .map(|p| wheel::Person {
+            name: p.name.clone(),
+            email: p.email.clone(),
+        })
+        .collect()
 }
 
 /// `.dist-info/` files besides METADATA, WHEEL and RECORD: license files go to
@@ -231,6 +236,10 @@ package:
     demo: demo.cli:main
   entry_points:
     pytest11: {demo: demo.plugin}
+  authors: [{name: Ada Lovelace, email: ada@example.org}]
+  maintainers:
+    - {name: Grace Hopper}
+    - {name: M. Aintainer, email: m@example.org}
 packages: [src/demo]
 py_modules: [helper, src/other]
 modules:
@@ -294,6 +303,20 @@ modules:
             "{metadata}"
         );
         assert!(out.join(&name).join("entry_points.txt").is_file());
+    }
+
+    #[test]
+    fn metadata_has_the_recipe_authors_and_maintainers() {
+        let (_dir, recipe) = project();
+        let metadata = core_metadata(&recipe).unwrap().render().unwrap();
+        assert!(
+            metadata.contains(
+                "Author-email: Ada Lovelace <ada@example.org>\n\
+                 Maintainer: Grace Hopper\n\
+                 Maintainer-email: \"M. Aintainer\" <m@example.org>\n"
+            ),
+            "{metadata}"
+        );
     }
 
     #[test]

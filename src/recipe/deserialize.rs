@@ -126,6 +126,8 @@ fn explain_serde_message(message: &str) -> (String, Option<String>) {
         let expected = match expected {
             "a sequence" => "a list",
             "a map" | "struct" => "a mapping",
+            // serde names our Rust type (`struct RawModule`); in the recipe's terms, a mapping.
+            other if other.starts_with("struct ") => "a mapping",
             other => other,
         };
         return (

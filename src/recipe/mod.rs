@@ -77,6 +77,8 @@ pub struct Package {
     pub readme: Option<Readme>,
     /// Authors.
     pub authors: Vec<Person>,
+    /// Maintainers.
+    pub maintainers: Vec<Person>,
     /// Project URLs.
     pub urls: Vec<(String, String)>,
     /// Keywords.
@@ -113,7 +115,7 @@ pub struct Readme {
     pub content_type: String,
 }
 
-/// An author.
+/// An author or maintainer.
 #[derive(Debug, Clone, Serialize)]
 pub struct Person {
     /// Name.

@@ -29,13 +29,14 @@ const PROJECT_KEYS: &[(&str, &str)] = &[
     ("license-files", "license_files"),
     ("readme", "readme"),
     ("authors", "authors"),
+    ("maintainers", "maintainers"),
     ("keywords", "keywords"),
     ("classifiers", "classifiers"),
     ("urls", "urls"),
 ];
 
 /// `[project]` keys that are valid PEP 621 but not supported yet: an error, never silence.
-const UNSUPPORTED: &[&str] = &["maintainers", "import-names", "import-namespaces"];
+const UNSUPPORTED: &[&str] = &["import-names", "import-namespaces"];
 
 /// Converts byte offsets to line/column markers.
 struct Lines<'a> {

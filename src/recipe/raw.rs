@@ -191,6 +191,9 @@ pub struct RawPackage {
     /// Authors.
     #[serde(default)]
     pub authors: Vec<RawPerson>,
+    /// Maintainers.
+    #[serde(default)]
+    pub maintainers: Vec<RawPerson>,
     /// Project URLs, label to URL.
     #[serde(default)]
     pub urls: BTreeMap<String, SStr>,
@@ -202,7 +205,7 @@ pub struct RawPackage {
     pub classifiers: Vec<SStr>,
 }
 
-/// An author entry.
+/// An author or maintainer entry.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPerson {

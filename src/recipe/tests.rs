@@ -79,6 +79,15 @@ fn a_wrong_type_is_located() {
 }
 
 #[test]
+fn a_value_where_a_mapping_belongs_is_located() {
+    let text = GOOD.replace(
+        "  - name: fastmath._fastmath\n",
+        "  - fastmath._fastmath\n  - name: x\n",
+    );
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:6:5 (width 18): wrong type: expected a mapping, found a single value `fastmath._fastmath` | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+}
+
+#[test]
 fn a_missing_package_key_is_located() {
     let text = GOOD.replace("  version: 0.1.0\n", "");
     insta::assert_snapshot!(error_of(&text), @r#"/project/cffi-wheel.yaml:2:9 (width 9): the package has no `version` | help: add `version:` (or in pyproject.toml, `[project] version`, or `dynamic = ["version"]` with `[tool.cffi-wheel] version-file`)"#);
@@ -237,21 +246,130 @@ fn pyproject_errors_point_into_pyproject_toml() {
 }
 
 #[test]
-fn pyproject_maintainers_are_refused_rather_than_dropped() {
+fn pyproject_import_names_are_refused_rather_than_dropped() {
     let text = PYPROJECT
         .replace(
             "license = \"MIT\"\n",
-            "license = \"MIT\"\nmaintainers = [{ name = \"M\" }]\n",
+            "license = \"MIT\"\nimport-names = [\"demo\"]\n",
         )
         .replace(
             "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
             "",
         );
-    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("maintainers");
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("import-names");
     assert!(
         err.to_string()
-            .contains("[project].maintainers is not supported"),
+            .contains("[project].import-names is not supported"),
         "{err}"
+    );
+}
+
+/// `package.authors` and `package.maintainers`: lists of `{name, email}`, either optional.
+const PEOPLE: &str = "  authors:
+    - {name: Ada Lovelace, email: ada@example.org}
+    - {name: Charles Babbage}
+  maintainers:
+    - {name: Grace Hopper}
+    - {email: ops@example.org}
+    - name: M. Aintainer
+      email: m@example.org
+";
+
+/// (name, email) pairs as the recipe holds them.
+fn pairs(people: &[crate::recipe::Person]) -> Vec<(Option<&str>, Option<&str>)> {
+    people
+        .iter()
+        .map(|p| (p.name.as_deref(), p.email.as_deref()))
+        .collect()
+}
+
+#[test]
+fn authors_and_maintainers_parse_into_names_and_emails() {
+    let text = GOOD.replace("modules:\n", &format!("{PEOPLE}modules:\n"));
+    let recipe = parse(Path::new("/project/cffi-wheel.yaml"), &text).expect("valid recipe");
+    assert_eq!(
+        pairs(&recipe.package.authors),
+        [
+            (Some("Ada Lovelace"), Some("ada@example.org")),
+            (Some("Charles Babbage"), None),
+        ]
+    );
+    assert_eq!(
+        pairs(&recipe.package.maintainers),
+        [
+            (Some("Grace Hopper"), None),
+            (None, Some("ops@example.org")),
+            (Some("M. Aintainer"), Some("m@example.org")),
+        ]
+    );
+}
+
+/// GOOD with `package.<key>: <value>` added after `requires_python` (line 5).
+fn with_package_key(key: &str, value: &str) -> String {
+    GOOD.replace(
+        "  requires_python: '>=3.8'\n",
+        &format!("  requires_python: '>=3.8'\n  {key}: {value}\n"),
+    )
+}
+
+#[test]
+fn an_unknown_key_in_an_author_or_maintainer_is_located() {
+    let entry = "[{name: A, emial: a@example.org}]";
+    insta::assert_snapshot!(error_of(&with_package_key("authors", entry)), @"/project/cffi-wheel.yaml:5:23 (width 5): unknown key `emial` | help: did you mean `email`?");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", entry)), @"/project/cffi-wheel.yaml:5:27 (width 5): unknown key `emial` | help: did you mean `email`?");
+}
+
+#[test]
+fn authors_or_maintainers_of_the_wrong_type_are_located() {
+    insta::assert_snapshot!(error_of(&with_package_key("authors", "{name: A}")), @"/project/cffi-wheel.yaml:5:13 (width 4): wrong type: expected a list, found a mapping | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", "{name: A}")), @"/project/cffi-wheel.yaml:5:17 (width 4): wrong type: expected a list, found a mapping | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", "[{name: [A, B]}]")), @"/project/cffi-wheel.yaml:5:24 (width 2): wrong type: expected a string, found a list | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+    insta::assert_snapshot!(error_of(&with_package_key("maintainers", "[Grace Hopper]")), @"/project/cffi-wheel.yaml:5:17 (width 12): wrong type: expected a mapping, found a single value `Grace Hopper` | help: lists are written `[a, b]` or as `- a` lines; mappings as `key: value` lines");
+}
+
+#[test]
+fn pyproject_authors_and_maintainers_are_mapped_alike() {
+    let text = PYPROJECT
+        .replace(
+            "license = \"MIT\"\n",
+            "license = \"MIT\"\n\
+             authors = [{ name = \"Ada Lovelace\", email = \"ada@example.org\" }]\n\
+             maintainers = [{ name = \"Grace Hopper\" }, { email = \"ops@example.org\" }]\n",
+        )
+        .replace(
+            "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
+            "",
+        );
+    let recipe = parse(Path::new("/project/pyproject.toml"), &text).expect("maintainers");
+    assert_eq!(
+        pairs(&recipe.package.authors),
+        [(Some("Ada Lovelace"), Some("ada@example.org"))]
+    );
+    assert_eq!(
+        pairs(&recipe.package.maintainers),
+        [
+            (Some("Grace Hopper"), None),
+            (None, Some("ops@example.org"))
+        ]
+    );
+}
+
+#[test]
+fn pyproject_maintainer_errors_point_into_pyproject_toml() {
+    let text = PYPROJECT
+        .replace(
+            "license = \"MIT\"\n",
+            "license = \"MIT\"\nmaintainers = [{ name = \"M\", emial = \"m@example.org\" }]\n",
+        )
+        .replace(
+            "readme = { file = \"README.md\", content-type = \"text/markdown\" }\n",
+            "",
+        );
+    let err = parse(Path::new("/project/pyproject.toml"), &text).expect_err("unknown key");
+    let located = err.located().expect("located");
+    insta::assert_snapshot!(
+        format!("{}:{}:{} (width {}): {} | help: {}", located.file.display(), located.line, located.column, located.width, located.message, located.help.clone().unwrap_or_default()),
+        @"/project/pyproject.toml:6:30 (width 5): unknown key `emial` | help: did you mean `email`?"
     );
 }
 

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::{WheelError, check_archive_path};
 use crate::tags::WheelTag;
 
-/// An author, as in `pyproject.toml`'s `authors` (PEP 621): a name, an email, or both.
+/// An author or maintainer, as in `pyproject.toml`'s `authors` and `maintainers` (PEP 621): a
+/// name, an email, or both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     /// The person's name.
@@ -55,6 +56,9 @@ pub struct CoreMetadata {
     pub description_content_type: Option<String>,
     /// Authors, rendered into `Author` and `Author-email` by PEP 621's rules.
     pub authors: Vec<Person>,
+    /// Maintainers, rendered into `Maintainer` and `Maintainer-email` by PEP 621's rules.
+    #[serde(default)]
+    pub maintainers: Vec<Person>,
     /// `Keywords`, rendered comma-separated.
     pub keywords: Vec<String>,
     /// `Classifier`, one line each.
@@ -113,7 +117,7 @@ fn quote_display_name(name: &str) -> String {
 
 impl CoreMetadata {
     /// Checks every field that `render` writes: one-line fields, the name, keywords, URLs,
-    /// authors and license file paths.
+    /// authors, maintainers and license file paths.
     pub fn validate(&self) -> Result<(), WheelError> {
         PackageName::from_str(&self.name).map_err(|_| WheelError::InvalidField {
             field: "Name",
@@ -163,7 +167,10 @@ impl CoreMetadata {
             )?;
         }
         for person in &self.authors {
-            validate_person(person)?;
+            validate_person(&AUTHOR, person)?;
+        }
+        for person in &self.maintainers {
+            validate_person(&MAINTAINER, person)?;
         }
         for path in &self.license_files {
             single_line("License-File", path)?;
@@ -240,12 +247,14 @@ impl CoreMetadata {
         for path in &self.license_files {
             field("License-File", path);
         }
-        let (author, author_email) = render_people(&self.authors);
-        if let Some(author) = author {
-            field("Author", &author);
-        }
-        if let Some(author_email) = author_email {
-            field("Author-email", &author_email);
+        for (role, people) in [(&AUTHOR, &self.authors), (&MAINTAINER, &self.maintainers)] {
+            let (names, emails) = render_people(people);
+            if let Some(names) = names {
+                field(role.name_field, &names);
+            }
+            if let Some(emails) = emails {
+                field(role.email_field, &emails);
+            }
         }
         for (label, url) in &self.project_urls {
             field("Project-URL", &format!("{label}, {url}"));
@@ -305,24 +314,55 @@ fn has_top_level_or(marker: &str) -> bool {
     false
 }
 
-/// Checks that an author has a one-line name and/or a plausible one-line email.
-fn validate_person(person: &Person) -> Result<(), WheelError> {
-    if let Some(name) = &person.name {
-        single_line("Author", name)?;
-        reject("Author", name, name.trim().is_empty(), "the name is empty")?;
-    }
-    if let Some(email) = &person.email {
-        single_line("Author-email", email)?;
-        let bad = !email.contains('@')
-            || email.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ','));
-        reject("Author-email", email, bad, "not an email address")?;
-    }
-    let empty = person.name.is_none() && person.email.is_none();
-    reject("Author", "", empty, "an author needs a name or an email")
+/// The METADATA fields one list of people (PEP 621 `authors` or `maintainers`) goes to.
+struct Role {
+    /// The field for people given by name only: `Author` or `Maintainer`.
+    name_field: &'static str,
+    /// The field for people with an email: `Author-email` or `Maintainer-email`.
+    email_field: &'static str,
+    /// The error reason for an entry with neither a name nor an email.
+    needs_one: &'static str,
 }
 
-/// Splits authors into the `Author` and `Author-email` values (PEP 621): name only goes to
-/// `Author`; an email, with its name if any, goes to `Author-email` as `Name <email>`.
+/// `authors`: `Author` and `Author-email`.
+const AUTHOR: Role = Role {
+    name_field: "Author",
+    email_field: "Author-email",
+    needs_one: "an author needs a name or an email",
+};
+
+/// `maintainers`: `Maintainer` and `Maintainer-email`.
+const MAINTAINER: Role = Role {
+    name_field: "Maintainer",
+    email_field: "Maintainer-email",
+    needs_one: "a maintainer needs a name or an email",
+};
+
+/// Checks that an author or maintainer has a one-line name and/or a plausible one-line
+/// email; errors name `role`'s fields.
+fn validate_person(role: &Role, person: &Person) -> Result<(), WheelError> {
+    if let Some(name) = &person.name {
+        single_line(role.name_field, name)?;
+        reject(
+            role.name_field,
+            name,
+            name.trim().is_empty(),
+            "the name is empty",
+        )?;
+    }
+    if let Some(email) = &person.email {
+        single_line(role.email_field, email)?;
+        let bad = !email.contains('@')
+            || email.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ','));
+        reject(role.email_field, email, bad, "not an email address")?;
+    }
+    let empty = person.name.is_none() && person.email.is_none();
+    reject(role.name_field, "", empty, role.needs_one)
+}
+
+/// Splits authors (or maintainers) into the `Author` and `Author-email` values (or
+/// `Maintainer` and `Maintainer-email`), as PEP 621 says: name only goes to the first; an
+/// email, with its name if any, goes to the second as `Name <email>`.
 fn render_people(people: &[Person]) -> (Option<String>, Option<String>) {
     let mut names = Vec::new();
     let mut emails = Vec::new();
@@ -433,6 +473,12 @@ mod tests {
                 person(Some("Charles Babbage"), None),
                 person(None, Some("team@example.org")),
             ],
+            maintainers: vec![
+                person(Some("Grace Hopper"), None),
+                person(Some("Maintainers, Inc."), Some("maint@example.org")),
+                person(None, Some("ops@example.org")),
+                person(Some("Alan Turing"), None),
+            ],
             keywords: vec!["cffi".to_string(), "wheel".to_string()],
             classifiers: vec![
                 "Programming Language :: Python :: 3".to_string(),
@@ -466,6 +512,8 @@ mod tests {
         License-File: vendor/LICENSE
         Author: Charles Babbage
         Author-email: Ada Lovelace <ada@example.org>, "J. Doe" <jd@example.org>, team@example.org
+        Maintainer: Grace Hopper, Alan Turing
+        Maintainer-email: "Maintainers, Inc." <maint@example.org>, ops@example.org
         Project-URL: Source, https://example.org/cffi-demo
         Keywords: cffi,wheel
         Classifier: Programming Language :: Python :: 3
@@ -492,6 +540,7 @@ mod tests {
             description: None,
             description_content_type: None,
             authors: Vec::new(),
+            maintainers: Vec::new(),
             keywords: Vec::new(),
             classifiers: Vec::new(),
             project_urls: Vec::new(),
@@ -512,7 +561,7 @@ mod tests {
     }
 
     #[test]
-    fn invalid_names_keywords_urls_and_authors_are_errors() {
+    fn invalid_names_keywords_urls_authors_and_maintainers_are_errors() {
         let check = |edit: fn(&mut CoreMetadata)| {
             let mut metadata = full_metadata();
             edit(&mut metadata);
@@ -526,6 +575,10 @@ mod tests {
         );
         insta::assert_snapshot!(check(|m| m.authors.push(person(None, None))), @r#"invalid metadata field `Author` value "": an author needs a name or an email"#);
         insta::assert_snapshot!(check(|m| m.authors.push(person(None, Some("nobody")))), @r#"invalid metadata field `Author-email` value "nobody": not an email address"#);
+        insta::assert_snapshot!(check(|m| m.maintainers.push(person(None, None))), @r#"invalid metadata field `Maintainer` value "": a maintainer needs a name or an email"#);
+        insta::assert_snapshot!(check(|m| m.maintainers.push(person(Some(" "), None))), @r#"invalid metadata field `Maintainer` value " ": the name is empty"#);
+        insta::assert_snapshot!(check(|m| m.maintainers.push(person(None, Some("a <b@c>")))), @r#"invalid metadata field `Maintainer-email` value "a <b@c>": not an email address"#);
+        insta::assert_snapshot!(check(|m| m.maintainers.push(person(Some("M\nInjected: x"), None))), @r#"metadata field `Maintainer` must be a single line, got "M\nInjected: x""#);
         insta::assert_snapshot!(check(|m| m.license_files.push("../LICENSE".into())), @r#"unsafe archive path "../LICENSE": it has a `.` or `..` component"#);
     }
 

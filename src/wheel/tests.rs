@@ -32,6 +32,7 @@ fn demo_metadata() -> CoreMetadata {
         description: None,
         description_content_type: None,
         authors: Vec::new(),
+        maintainers: Vec::new(),
         keywords: Vec::new(),
         classifiers: Vec::new(),
         project_urls: Vec::new(),

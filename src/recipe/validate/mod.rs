@@ -8,7 +8,7 @@ use marked_yaml::Spanned;
 mod native;
 mod python;
 
-use super::raw::{RawBuild, RawModule, RawPackage, RawRecipe, RawTest, SStr};
+use super::raw::{RawBuild, RawModule, RawPackage, RawPerson, RawRecipe, RawTest, SStr};
 use super::{
     BuildSettings, Language, LimitedApi, Locator, Module, Package, Person, Readme, Recipe,
     RecipeError, TestSettings, TextOrigin,
@@ -79,6 +79,16 @@ fn test_settings(raw: RawTest) -> TestSettings {
 /// An optional list as a slice (absent = empty).
 fn list<T>(items: &Option<Vec<T>>) -> &[T] {
     items.as_deref().unwrap_or_default()
+}
+
+/// `authors` or `maintainers` entries as checked values.
+fn people(raw: &[RawPerson]) -> Vec<Person> {
+    raw.iter()
+        .map(|p| Person {
+            name: p.name.as_ref().map(|s| s.as_str().to_string()),
+            email: p.email.as_ref().map(|s| s.as_str().to_string()),
+        })
+        .collect()
 }
 
 fn strings(items: &[SStr]) -> Vec<String> {
@@ -163,14 +173,8 @@ impl Ctx<'_> {
             license: raw.license.as_ref().map(|s| s.as_str().to_string()),
             license_files,
             readme,
-            authors: raw
-                .authors
-                .iter()
-                .map(|a| Person {
-                    name: a.name.as_ref().map(|s| s.as_str().to_string()),
-                    email: a.email.as_ref().map(|s| s.as_str().to_string()),
-                })
-                .collect(),
+            authors: people(&raw.authors),
+            maintainers: people(&raw.maintainers),
             urls: raw
                 .urls
                 .iter()
