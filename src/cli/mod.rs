@@ -667,6 +667,7 @@ fn import(args: ImportArgs) -> Result<(), CliError> {
     };
     let mut options = build_options(&root, None, None, args.offline, None, None)?;
     options.build_dir = options.build_dir.join("import");
+    let before = migrate::tree_paths(&root, &options.build_dir);
     let (resolved, _) =
         pipeline::resolve_setuptools(&project, &interpreters, &selection, &options, |_, _, _| {
             Ok(())
@@ -680,6 +681,8 @@ fn import(args: ImportArgs) -> Result<(), CliError> {
         metadata: &resolved.metadata,
         build,
         build_dir: &options.build_dir,
+        before: &before,
+        root: &root,
     };
     let imported =
         migrate::import_from_backend(&root, &setup, &modules, view).map_err(import_error)?;

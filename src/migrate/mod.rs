@@ -204,6 +204,14 @@ pub fn import_modules(
             .unwrap_or((entry.as_str(), "ffibuilder"));
         let text = fs_err::read_to_string(root.join(path))?;
         if let Some(reason) = dynamic_reason(&text) {
+            // Run once now, as the build will: what it makes in the tree (python-olm's
+            // script builds libolm) is then part of the tree import compares against.
+            let script = ScriptRef {
+                path: path.to_string(),
+                attribute: attribute.to_string(),
+                ext_package: setup.ext_package.clone(),
+            };
+            codegen::describe_script(python, Isolation::Isolated, root, &script)?;
             modules.push(ImportedModule::Script {
                 script: entry.clone(),
                 ext_package: setup.ext_package.clone(),
@@ -313,11 +321,43 @@ pub struct BackendView<'a> {
     pub build: &'a HollowBuild,
     /// cffi-wheel's build directory (setuptools' build directory was inside it).
     pub build_dir: &'a Path,
+    /// The project's files and directories before setuptools ran (absolute).
+    pub before: &'a std::collections::BTreeSet<PathBuf>,
+    /// The project directory.
+    pub root: &'a Path,
+}
+
+/// The files and directories under `root`, `build_dir` left out: what [`BackendView::before`]
+/// holds.
+pub fn tree_paths(root: &Path, build_dir: &Path) -> std::collections::BTreeSet<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_entry(|e| !e.path().starts_with(build_dir))
+        .filter_map(Result::ok)
+        .map(walkdir::DirEntry::into_path)
+        .collect()
+}
+
+/// `path` with `.` and `..` resolved by text.
+pub(crate) fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The project as a recipe will say it.
 #[derive(Debug, Clone)]
 pub struct ProjectImport {
+    /// The project directory.
+    pub root: PathBuf,
     /// The backend's METADATA.
     pub metadata: metadata::MetadataFile,
     /// The readme file whose text is the long description.
@@ -377,12 +417,7 @@ pub fn import_from_backend(
         }
         None => None,
     };
-    for field in [
-        "Maintainer",
-        "Maintainer-email",
-        "Platform",
-        "Supported-Platform",
-    ] {
+    for field in ["Platform", "Supported-Platform"] {
         if let Some(value) = file.first(field) {
             reasons.push(format!("{field}: {value} (a recipe has no such key yet)"));
         }
@@ -401,6 +436,7 @@ pub fn import_from_backend(
         });
     }
     Ok(ProjectImport {
+        root: root.to_path_buf(),
         metadata: file,
         readme,
         entry_points,
@@ -436,12 +472,18 @@ fn check_extensions(modules: &[ImportedModule], view: BackendView<'_>, reasons: 
                 continue;
             }
         }
+        // Made by setuptools' run: in its build directory, or new in the project's tree (a
+        // custom build_ext that builds a static library in place, as pyguetzli's does).
         let made = ext
             .include_dirs
             .iter()
             .chain(&ext.library_dirs)
             .chain(&ext.extra_objects)
-            .find(|p| p.starts_with(view.build_dir));
+            .map(|p| lexical(p))
+            .find(|p| {
+                p.starts_with(view.build_dir)
+                    || (p.starts_with(view.root) && !view.before.contains(p))
+            });
         if let Some(path) = made {
             reasons.push(format!(
                 "extension `{}` uses {}, which setuptools built first (build_clib, or a custom \

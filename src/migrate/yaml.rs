@@ -1,6 +1,8 @@
 //! Writing the imported recipe as YAML: double-quoted scalars (JSON strings are valid YAML)
 //! and literal blocks for C text, so what is written reads back exactly.
 
+use std::path::Path;
+
 use super::{ImportedModule, ProjectImport, metadata};
 
 /// A YAML scalar for `text`.
@@ -79,9 +81,15 @@ pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> Str
     if let Some(readme) = &project.readme {
         out.push_str(&format!("  readme: {}\n", scalar(readme)));
     }
-    let people = metadata::people(meta.first("Author"), meta.first("Author-email"));
-    if !people.is_empty() {
-        out.push_str("  authors:\n");
+    for (key, names, emails) in [
+        ("authors", "Author", "Author-email"),
+        ("maintainers", "Maintainer", "Maintainer-email"),
+    ] {
+        let people = metadata::people(meta.first(names), meta.first(emails));
+        if people.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("  {key}:\n"));
         for (name, email) in people {
             let mut lead = "    - ";
             for (key, value) in [("name", name), ("email", email)] {
@@ -181,21 +189,63 @@ pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> Str
                     out.push_str(&format!("    ext_package: {}\n", scalar(package)));
                 }
             }
-            ImportedModule::Inline { name, description } => inline(&mut out, name, description),
+            ImportedModule::Inline { name, description } => {
+                inline(&mut out, &project.root, name, description)
+            }
         }
     }
     out
 }
 
-fn inline(out: &mut String, name: &str, description: &crate::codegen::ScriptDescription) {
+/// Paths as a recipe takes them: relative to the project when inside it (a build script
+/// may have made them absolute with `os.path.abspath(__file__)`).
+fn project_paths(root: &Path, paths: &[String]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| {
+            let path = Path::new(p);
+            if !path.is_absolute() {
+                return p.clone();
+            }
+            let normal = super::lexical(path);
+            match normal.strip_prefix(root) {
+                Ok(relative) if relative.as_os_str().is_empty() => ".".to_string(),
+                Ok(relative) => relative.to_string_lossy().replace('\\', "/"),
+                Err(_) => p.clone(),
+            }
+        })
+        .collect()
+}
+
+fn inline(
+    out: &mut String,
+    root: &Path,
+    name: &str,
+    description: &crate::codegen::ScriptDescription,
+) {
     out.push_str(&format!("  - name: {}\n", scalar(name)));
     text_field(out, "    ", "cdef", &description.cdef);
     text_field(out, "    ", "source", &description.source);
     let settings = &description.settings;
-    list(out, "    ", "sources", &settings.sources);
-    list(out, "    ", "include_dirs", &settings.include_dirs);
+    list(
+        out,
+        "    ",
+        "sources",
+        &project_paths(root, &settings.sources),
+    );
+    list(
+        out,
+        "    ",
+        "include_dirs",
+        &project_paths(root, &settings.include_dirs),
+    );
     list(out, "    ", "libraries", &settings.libraries);
-    list(out, "    ", "library_dirs", &settings.library_dirs);
+    list(
+        out,
+        "    ",
+        "library_dirs",
+        &project_paths(root, &settings.library_dirs),
+    );
     if !settings.define_macros.is_empty() {
         out.push_str("    define_macros:\n");
         for (macro_name, value) in &settings.define_macros {
@@ -211,7 +261,12 @@ fn inline(out: &mut String, name: &str, description: &crate::codegen::ScriptDesc
         &settings.extra_compile_args,
     );
     list(out, "    ", "extra_link_args", &settings.extra_link_args);
-    list(out, "    ", "extra_objects", &settings.extra_objects);
+    list(
+        out,
+        "    ",
+        "extra_objects",
+        &project_paths(root, &settings.extra_objects),
+    );
     if description.cplusplus {
         out.push_str("    language: \"c++\"\n");
     }

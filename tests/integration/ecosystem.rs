@@ -413,14 +413,18 @@ fn setup_py_string(setup_py: &str, key: &str) -> String {
 }
 
 /// Writes a hand-made `script:` recipe into `project`: the metadata setup.py declares that
-/// `import` carries over (name, version, summary, requires_python, license, author), the
-/// package, and the build script as setup.py names it.
+/// `import` carries over (name, version, summary, requires_python, license, author, its one
+/// `install_requires` entry), the package, and the build script as setup.py names it.
 fn write_script_recipe(project: &Path, package: &str, script: &str, ext_package: Option<&str>) {
     let setup_py = fs_err::read_to_string(project.join("setup.py")).unwrap();
     let quoted = |key: &str| serde_json::to_string(&setup_py_string(&setup_py, key)).unwrap();
+    let marker = "install_requires=[\"";
+    let start = setup_py.find(marker).unwrap() + marker.len();
+    let end = setup_py[start..].find('"').unwrap();
+    let dependency = serde_json::to_string(&setup_py[start..start + end]).unwrap();
     let mut recipe = format!(
         "package:\n  name: {}\n  version: {}\n  summary: {}\n  requires_python: {}\n  \
-         license: {}\n  authors: [{{name: {}, email: {}}}]\n\
+         license: {}\n  authors: [{{name: {}, email: {}}}]\n  dependencies: [{dependency}]\n\
          packages: [{package}]\nmodules:\n  - script: {script}\n",
         quoted("name"),
         quoted("version"),
