@@ -512,6 +512,20 @@ pub fn install_and_check_everywhere(build: &Build) -> usize {
     passed
 }
 
+/// `python -m venv DIR`, panicking on failure; returns the venv's interpreter.
+pub fn make_venv(python: &Path, dir: &Path) -> PathBuf {
+    let created = python_command(python)
+        .args([OsStr::new("-m"), OsStr::new("venv"), dir.as_os_str()])
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        describe("python -m venv", &created)
+    );
+    dir.join("bin").join("python")
+}
+
 /// Debian's system Python, which may lack `ensurepip` (the python3-venv package).
 fn is_system_python(python: &Path) -> bool {
     python == Path::new("/usr/bin/python3") || python == Path::new("/bin/python3")

@@ -38,17 +38,7 @@ fn numba_calls_factorial_under(python: &Path) -> Result<(), String> {
     assert_eq!(build.wheels.len(), 1, "wheels for {}", python.display());
     let wheel = &build.wheels[0].path;
 
-    let venv = build.project.temp.path().join("venv");
-    let created = python_command(python)
-        .args([OsStr::new("-m"), OsStr::new("venv"), venv.as_os_str()])
-        .output()
-        .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        describe("python -m venv", &created)
-    );
-    let venv_python = venv.join("bin").join("python");
+    let venv_python = crate::context::make_venv(python, &build.project.temp.path().join("venv"));
     let pip_install = |what: &OsStr| {
         python_command(&venv_python)
             .args(["-m", "pip", "install", "--disable-pip-version-check", "-q"])

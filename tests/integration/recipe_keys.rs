@@ -22,17 +22,7 @@ const EXTRA_LINES: &str = "Provides-Extra: test-extra\n\
 
 /// A venv of `python` with `wheel` installed by pip; panics on failure.
 fn venv_with(python: &Path, wheel: &Path, dir: &Path) -> std::path::PathBuf {
-    let venv = dir.join("venv");
-    let created = python_command(python)
-        .args([OsStr::new("-m"), OsStr::new("venv"), venv.as_os_str()])
-        .output()
-        .unwrap();
-    assert!(
-        created.status.success(),
-        "{}",
-        describe("python -m venv", &created)
-    );
-    let venv_python = venv.join("bin").join("python");
+    let venv_python = crate::context::make_venv(python, &dir.join("venv"));
     let installed = python_command(&venv_python)
         .args(["-m", "pip", "install", "-q"])
         .arg(wheel)
