@@ -176,14 +176,8 @@ pub fn build(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<BuildReport, PipelineError> {
-    let toolchain = recipe_toolchain(recipe, options);
-    let modules = resolve::resolve_recipe(
-        recipe,
-        interpreters,
-        &toolchain,
-        options,
-        resolve::Prebuild::Run,
-    )?;
+    let (toolchain, modules) =
+        resolved_modules(recipe, interpreters, options, resolve::Prebuild::Run)?;
     let generated = generate_all(&modules, plan, interpreters, options, &recipe.root)?;
     let mut extensions = native::compile_all(
         &modules,
@@ -237,12 +231,19 @@ pub fn build(
     })
 }
 
-/// The compiler settings of a recipe, with `--debug-info` applied.
-fn recipe_toolchain(recipe: &Recipe, options: &BuildOptions) -> Toolchain {
-    Toolchain::host(
+/// The recipe's compiler settings (with `--debug-info` applied) and its resolved modules.
+fn resolved_modules(
+    recipe: &Recipe,
+    interpreters: &[Interpreter],
+    options: &BuildOptions,
+    prebuild: resolve::Prebuild,
+) -> Result<(Toolchain, Vec<resolve::ResolvedModule>), PipelineError> {
+    let toolchain = Toolchain::host(
         recipe.build.opt_level,
         options.debug_info.unwrap_or(recipe.build.debug_info),
-    )
+    );
+    let modules = resolve::resolve_recipe(recipe, interpreters, &toolchain, options, prebuild)?;
+    Ok((toolchain, modules))
 }
 
 /// What `plan --json` shows of a recipe project: the plan, and per target what would be
@@ -254,14 +255,8 @@ pub fn describe_recipe(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<PlanDescription, PipelineError> {
-    let toolchain = recipe_toolchain(recipe, options);
-    let modules = resolve::resolve_recipe(
-        recipe,
-        interpreters,
-        &toolchain,
-        options,
-        resolve::Prebuild::Describe,
-    )?;
+    let (_, modules) =
+        resolved_modules(recipe, interpreters, options, resolve::Prebuild::Describe)?;
     Ok(PlanDescription {
         plan: plan.clone(),
         resolved: resolve::per_target(&modules, plan, options, &BTreeMap::new()),
