@@ -173,7 +173,8 @@ struct BuildArgs {
     /// after this many seconds [default: 1800].
     #[arg(long, value_name = "SECONDS", env = env_vars::SETUP_TIMEOUT)]
     setup_timeout: Option<u64>,
-    /// setuptools projects: how many targets build at once [default: the number of cores].
+    /// How many targets build at once (setuptools runs, code generation, compiling each
+    /// target's generated C) [default: the number of cores].
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
     #[command(flatten)]

@@ -43,20 +43,31 @@ pub(super) fn compile_all<'p>(
         let module = &module.spec;
         let obj_root = options.build_dir.join("obj").join(&module.name);
         let common = compile::compile_sources(toolchain, module, &maps, &obj_root.join("common"))?;
-        for target in &plan.targets {
-            let source = &generated[&(target.flavour.clone(), module.name.clone())];
-            let out = obj_root.join(&target.id);
-            let mut objects =
-                compile::compile_generated(toolchain, module, source, target, &maps, &out)?;
-            objects.extend(common.iter().cloned());
-            let output = options
-                .build_dir
-                .join("ext")
-                .join(&target.id)
-                .join(compile::archive_path(module, &target.ext_suffix));
-            let built = compile::link(toolchain, module, target, &objects, &output)?;
-            tracing::info!("built {} for {}", module.name, target.id);
-            extensions.entry(&target.id).or_default().push(built);
+        // The targets' generated C side by side (one file each: cc has nothing to share out).
+        let results = crate::jobs::run_ordered(
+            &plan.targets,
+            options.jobs,
+            |r: &Result<_, PipelineError>| r.is_err(),
+            |target| -> Result<BuiltExtension, PipelineError> {
+                let source = &generated[&(target.flavour.clone(), module.name.clone())];
+                let out = obj_root.join(&target.id);
+                let mut objects =
+                    compile::compile_generated(toolchain, module, source, target, &maps, &out)?;
+                objects.extend(common.iter().cloned());
+                let output = options
+                    .build_dir
+                    .join("ext")
+                    .join(&target.id)
+                    .join(compile::archive_path(module, &target.ext_suffix));
+                let built = compile::link(toolchain, module, target, &objects, &output)?;
+                tracing::info!("built {} for {}", module.name, target.id);
+                Ok(built)
+            },
+        );
+        for (target, result) in plan.targets.iter().zip(results) {
+            if let Some(result) = result {
+                extensions.entry(&target.id).or_default().push(result?);
+            }
         }
     }
     Ok(extensions)
