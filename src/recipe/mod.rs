@@ -305,7 +305,9 @@ pub fn locate(path: &Path) -> Result<PathBuf, RecipeError> {
         let yaml = path.join(RECIPE_FILE);
         let pyproject = path.join("pyproject.toml");
         let toml_recipe = !yaml.is_file()
-            && fs_err::read_to_string(&pyproject).is_ok_and(|text| pyproject::has_recipe(&text));
+            && fs_err::read_to_string(&pyproject).is_ok_and(|text| {
+                pyproject::has_recipe(text.strip_prefix('\u{feff}').unwrap_or(&text))
+            });
         if toml_recipe { pyproject } else { yaml }
     } else {
         path.to_path_buf()
@@ -342,6 +344,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Recipe, RecipeError> {
 
 /// Checks recipe `text` read from `file` (absolute) for `config`.
 pub fn parse_with(file: &Path, text: &str, config: &BuildConfig) -> Result<Recipe, RecipeError> {
+    // A UTF-8 byte order mark (some Windows editors write one) is not part of the recipe.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let locator = Locator::new(file.to_path_buf(), text.to_string());
     let mut raw = deserialize::deserialize(&locator, text)?;
     let (sdist_include, sdist_exclude) = sdist::patterns(&raw);

@@ -643,3 +643,31 @@ fn pyproject_invalid_extra_requirement_points_into_pyproject_toml() {
             .starts_with("invalid requirement `pytest>=` in extra `zzz`")
     );
 }
+
+#[test]
+fn a_utf8_byte_order_mark_is_not_part_of_the_recipe() {
+    let with_bom = format!("\u{feff}{GOOD}");
+    let recipe = parse(Path::new("/project/cffi-wheel.yaml"), &with_bom).expect("valid recipe");
+    assert_eq!(recipe.package.name, "Fast_Math");
+    // Errors keep their lines and columns.
+    let broken = format!(
+        "\u{feff}{}",
+        GOOD.replace("version: 0.1.0", "version: [0.1]")
+    );
+    assert!(error_of(&broken).contains(":3:"), "{}", error_of(&broken));
+}
+
+#[test]
+fn an_empty_cdef_is_an_error_at_the_cdef() {
+    let text = GOOD.replace(
+        "    cdef: |\n      double sqrt(double x);\n",
+        "    cdef: \"  \"\n",
+    );
+    let error = error_of(&text);
+    assert!(error.contains("/project/cffi-wheel.yaml:7:11"), "{error}");
+    assert!(
+        error.contains("the cdef of module `fastmath._fastmath` is empty"),
+        "{error}"
+    );
+    assert!(error.contains("help: declare the C functions"), "{error}");
+}

@@ -363,6 +363,20 @@ impl Ctx<'_> {
     fn cdef(&self, raw: &Spanned<RawModule>) -> Result<(String, Option<TextOrigin>), RecipeError> {
         match (&raw.cdef, &raw.cdef_files) {
             (Some(text), None) => {
+                if text.as_str().trim().is_empty() {
+                    return Err(self.locator.error(
+                        text.span(),
+                        format!(
+                            "the cdef of module `{}` is empty: Python could use nothing of it",
+                            raw.name.as_ref().map_or("", |n| n.as_str())
+                        ),
+                        Some(
+                            "declare the C functions, types and constants Python may use, \
+                             e.g. `cdef: int add(int a, int b);`"
+                                .into(),
+                        ),
+                    ));
+                }
                 let origin = text.span().start().map(|m| TextOrigin {
                     file: self.locator.file().to_path_buf(),
                     line: m.line(),
