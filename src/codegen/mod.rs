@@ -228,17 +228,18 @@ impl From<&Module> for CodegenInput {
     }
 }
 
-/// Emits `module`'s C with `python` (which has cffi) into `out_dir/<module>.c`.
+/// Emits `module`'s C with `python` (which has cffi) into `output`.
 pub fn generate(
     python: &Path,
     isolation: Isolation,
     flavour: &Flavour,
     module: &CodegenInput,
     root: &Path,
-    out_dir: &Path,
+    output: &Path,
 ) -> Result<GeneratedSource, CodegenError> {
+    let out_dir = output.parent().unwrap_or(root);
     fs_err::create_dir_all(out_dir)?;
-    let output = out_dir.join(format!("{}.c", module.name));
+    let output = output.to_path_buf();
     let request = match &module.script {
         Some(script) => serde_json::json!({
             "mode": "emit_script",

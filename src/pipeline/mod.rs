@@ -333,15 +333,14 @@ fn generate_flavour(
     };
     let mut generated = Vec::new();
     for module in modules {
-        let path = resolve::generated_path(options, &target.flavour, &module.codegen.name);
-        let out = path.parent().unwrap_or(&options.build_dir);
+        let output = resolve::generated_path(options, &target.flavour, &module.codegen.name);
         let source = codegen::generate(
             &python,
             isolation,
             &target.flavour,
             &module.codegen,
             root,
-            out,
+            &output,
         )?;
         generated.push(source);
     }
