@@ -3,12 +3,14 @@
 //! Modules follow the data flow: recipe → interpreter → toolchain → plan → codegen →
 //! compile → wheel, chained by [`pipeline`]; [`cli`] sits on top. [`tags`] is shared pure data.
 
+pub mod cleanup;
 pub mod cli;
 pub mod codegen;
 pub mod compile;
 pub mod env_vars;
 pub mod interpreter;
 pub mod jobs;
+pub mod lock;
 pub mod migrate;
 pub mod pipeline;
 pub mod plan;

@@ -147,9 +147,53 @@ pub enum CompileError {
         /// The linker's message.
         detail: String,
     },
+    /// The compiler or linker exited with success but did not write its output, so a stale
+    /// file from an earlier build would have been shipped.
+    #[error(
+        "{tool} exited with success for module `{module}` but did not write {}\n\
+         help: check the compiler (CC, CXX, or a wrapper script such as ccache): it must \
+         write the file named after -o, and exit with an error when it cannot",
+        path.display()
+    )]
+    NoOutput {
+        /// Module name.
+        module: String,
+        /// "the compiler" or "the linker".
+        tool: &'static str,
+        /// The file that is missing or empty.
+        path: PathBuf,
+    },
     /// File system trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+/// Empties the object directory `out`: objects of an earlier build must not stand in for
+/// ones the compiler failed to write.
+fn fresh_dir(out: &Path) -> Result<(), CompileError> {
+    if out.exists() {
+        fs_err::remove_dir_all(out)?;
+    }
+    fs_err::create_dir_all(out)?;
+    Ok(())
+}
+
+/// Fails unless each of `paths` exists and is not empty.
+fn check_written(
+    module: &ExtensionSpec,
+    tool: &'static str,
+    paths: &[PathBuf],
+) -> Result<(), CompileError> {
+    for path in paths {
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > 0) {
+            return Err(CompileError::NoOutput {
+                module: module.name.clone(),
+                tool,
+                path: path.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The archive named by a GNU ld "recompile with -fPIC" error, e.g.
@@ -270,6 +314,7 @@ fn run_compile(
                 );
             }
             objects.sort();
+            check_written(module, "the compiler", &objects)?;
             Ok(objects)
         }
         Err(e) => Err(CompileError::Compile {
@@ -300,7 +345,7 @@ pub fn compile_sources(
     if module.sources.is_empty() {
         return Ok(Vec::new());
     }
-    fs_err::create_dir_all(out)?;
+    fresh_dir(out)?;
     let mut build = module_build(
         toolchain,
         module,
@@ -327,7 +372,7 @@ pub fn compile_generated(
     maps: &PrefixMaps,
     out: &Path,
 ) -> Result<Vec<PathBuf>, CompileError> {
-    fs_err::create_dir_all(out)?;
+    fresh_dir(out)?;
     let mut build = module_build(
         toolchain,
         module,
@@ -353,7 +398,7 @@ pub fn compile_extension(
     maps: &PrefixMaps,
     out: &Path,
 ) -> Result<Vec<PathBuf>, CompileError> {
-    fs_err::create_dir_all(out)?;
+    fresh_dir(out)?;
     let (cxx, c): (Vec<&PathBuf>, Vec<&PathBuf>) =
         module.sources.iter().partition(|p| is_cxx_source(p));
     let mut objects = Vec::new();
@@ -378,6 +423,10 @@ pub fn link(
 ) -> Result<BuiltExtension, CompileError> {
     if let Some(parent) = output.parent() {
         fs_err::create_dir_all(parent)?;
+    }
+    // An earlier build's extension must not stand in for one the linker failed to write.
+    if output.exists() {
+        fs_err::remove_file(output)?;
     }
     let tool = toolchain
         .build()
@@ -420,6 +469,7 @@ pub fn link(
             detail,
         });
     }
+    check_written(module, "the linker", &[output.to_path_buf()])?;
     Ok(BuiltExtension {
         module: module.name.clone(),
         target: target.id.clone(),

@@ -152,6 +152,9 @@ pub enum PipelineError {
     /// A setuptools project's backend or build environment failed.
     #[error(transparent)]
     Setuptools(Box<crate::setuptools::SetuptoolsError>),
+    /// Another build holds the build directory, and waiting for it failed.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     /// A project file could not be read.
     #[error("cannot read {path}")]
     Read {
@@ -176,6 +179,7 @@ pub fn build(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<BuildReport, PipelineError> {
+    let _build_dir = hold_build_dir(options)?;
     let (toolchain, modules) =
         resolved_modules(recipe, interpreters, options, resolve::Prebuild::Run)?;
     let generated = generate_all(&modules, plan, interpreters, options, &recipe.root)?;
@@ -231,6 +235,18 @@ pub fn build(
     })
 }
 
+/// Takes the build directory for this build, so that a second build of the same project
+/// waits for this one instead of overwriting its files, and removes the partial outputs an
+/// earlier, killed build left in the output directory.
+fn hold_build_dir(options: &BuildOptions) -> Result<crate::lock::FileLock, PipelineError> {
+    let lock = crate::lock::exclusive(
+        &options.build_dir.join(".lock"),
+        &format!("the build directory {}", options.build_dir.display()),
+    )?;
+    crate::cleanup::sweep_partial_files(&options.out_dir);
+    Ok(lock)
+}
+
 /// The recipe's compiler settings (with `--debug-info` applied) and its resolved modules.
 fn resolved_modules(
     recipe: &Recipe,
@@ -255,6 +271,7 @@ pub fn describe_recipe(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<PlanDescription, PipelineError> {
+    let _build_dir = hold_build_dir(options)?;
     let (_, modules) =
         resolved_modules(recipe, interpreters, options, resolve::Prebuild::Describe)?;
     Ok(PlanDescription {

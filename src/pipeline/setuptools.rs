@@ -89,6 +89,7 @@ pub fn resolve_setuptools<T: Send>(
     options: &BuildOptions,
     each: impl Fn(&Target, &HollowBuild, &PreparedMetadata) -> Result<T, PipelineError> + Sync,
 ) -> Result<(ResolvedProject, Vec<T>), PipelineError> {
+    let _build_dir = super::hold_build_dir(options)?;
     let rules = copy_rules(project, options);
     let before = setuptools::TreeState::read(&project.root, &rules, setuptools::COPY_LIMIT_BYTES);
     let (mut shape, metadata) = project_shape(project, interpreters, options)?;

@@ -154,10 +154,8 @@ pub fn write_sdist(
     let bytes = gz.finish()?;
     let file_name = format!("{base}.tar.gz");
     let path = out_dir.join(&file_name);
-    let mut temp = tempfile::Builder::new()
-        .prefix(".")
-        .suffix(".tar.gz.part")
-        .tempfile_in(&out_dir)?;
+    let _lock = crate::lock::output(&path).map_err(WheelError::from)?;
+    let (mut temp, _registered) = crate::cleanup::partial_file(&out_dir, &file_name)?;
     temp.write_all(&bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(&path).map_err(|e| e.error)?;

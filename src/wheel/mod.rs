@@ -28,6 +28,9 @@ pub enum WheelError {
     /// A wheel file name or tag is invalid.
     #[error(transparent)]
     Tag(#[from] TagError),
+    /// Another build holds the output, and waiting for it failed.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     /// The temporary file for an atomic write could not be created.
     #[error("failed to create a temporary file in `{}`", .dir.display())]
     TempFile {

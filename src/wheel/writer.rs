@@ -263,33 +263,32 @@ fn zip_bytes(entries: &[WheelEntry], modified: DateTime) -> zip::result::ZipResu
     Ok(zip.finish()?.into_inner())
 }
 
-/// Writes `bytes` to a temporary file in `out_dir`, syncs it, and renames it to `path`.
+/// Writes `bytes` to a partial file in `out_dir`, syncs it, and renames it to `path`.
 fn persist_atomically(out_dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), WheelError> {
     fs_err::create_dir_all(out_dir)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".").suffix(".whl.part");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        // tempfile defaults to 0o600; a wheel gets the usual 0o666 less the umask.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let temp = builder
-        .tempfile_in(out_dir)
-        .map_err(|source| WheelError::TempFile {
-            dir: out_dir.to_path_buf(),
-            source,
+    let final_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _lock = crate::lock::output(path)?;
+    let (temp, _registered) =
+        crate::cleanup::partial_file(out_dir, &final_name).map_err(|source| {
+            WheelError::TempFile {
+                dir: out_dir.to_path_buf(),
+                source,
+            }
         })?;
     // The TempPath deletes the partial file if anything below fails.
     let (file, temp_path) = temp.into_parts();
     let mut file = fs_err::File::from_parts(file, PathBuf::from(&*temp_path));
     file.write_all(bytes)?;
     file.sync_all()?;
-    drop(file);
+    // Renamed while still open (and locked), so a sweep never takes it for abandoned.
     temp_path.persist(path).map_err(|err| WheelError::Persist {
         path: path.to_path_buf(),
         source: err.error,
     })?;
+    drop(file);
     sync_dir(out_dir);
     Ok(())
 }

@@ -15,6 +15,7 @@ mod corpus;
 mod ecosystem;
 mod errors;
 mod external;
+mod faults;
 mod numba;
 mod recipe_keys;
 mod scripts;
