@@ -97,6 +97,27 @@ pub enum RepairError {
         /// What happened.
         detail: String,
     },
+    /// An ELF file for a machine no policy knows.
+    #[error(
+        "{} is built for ELF machine {machine}, which no manylinux or musllinux policy covers \
+         (known: x86_64, i686, aarch64, armv7l, ppc64le, s390x, riscv64); build it for one of \
+         those, or keep the plain `linux` tag with `--compatibility linux`",
+        file.display()
+    )]
+    UnknownMachine {
+        /// The file.
+        file: PathBuf,
+        /// Its `e_machine`.
+        machine: u16,
+    },
+    /// The embedded policy data could not be read (a broken build of cffi-wheel).
+    #[error("the embedded {family} policy data is invalid: {detail}")]
+    PolicyData {
+        /// `manylinux`/`musllinux`.
+        family: &'static str,
+        /// serde's complaint.
+        detail: String,
+    },
     /// File system trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -284,6 +305,43 @@ fn libc_of(graph: &Graph) -> Libc {
     if musl { Libc::Musl } else { Libc::Glibc }
 }
 
+/// The architecture name of the graph's files; every one must be for a known machine.
+fn graph_arch(graph: &Graph) -> Result<String, RepairError> {
+    let mut arch = None;
+    for info in graph.extensions.iter().chain(graph.libraries.values()) {
+        let Some(name) = info.arch() else {
+            return Err(RepairError::UnknownMachine {
+                file: info.path.clone(),
+                machine: info.machine,
+            });
+        };
+        arch.get_or_insert(name);
+    }
+    Ok(arch.unwrap_or("x86_64").to_string())
+}
+
+/// The first symbol the policy's blacklist forbids that a file of the wheel (an extension or
+/// a library to bundle) takes from a library it links, as `symbol (from library)`.
+/// auditwheel rejects a policy for the same reason: `libz.so.1`'s symbols that differ
+/// between systems, or glibc internals.
+fn blacklisted_use(graph: &Graph, external: &BTreeSet<String>, policy: &Policy) -> Option<String> {
+    let files = graph
+        .extensions
+        .iter()
+        .chain(external.iter().filter_map(|name| graph.libraries.get(name)));
+    for info in files {
+        for library in &info.needed {
+            let Some(forbidden) = policy.blacklist.get(library) else {
+                continue;
+            };
+            if let Some(symbol) = info.undefined.intersection(forbidden).next() {
+                return Some(format!("{symbol} from {library}"));
+            }
+        }
+    }
+    None
+}
+
 /// Chooses the most compatible policy the extensions (and what they would bundle) satisfy.
 fn choose_policy<'p>(
     graph: &Graph,
@@ -295,7 +353,12 @@ fn choose_policy<'p>(
         let external = graph.external(policy);
         let needs = graph.version_needs(&external);
         let all = needs.values().flat_map(|v| v.iter().map(String::as_str));
-        match policy.allows_versions(arch, all) {
+        let verdict = policy.allows_versions(arch, all).and_then(|()| {
+            blacklisted_use(graph, &external, policy).map_or(Ok(()), |used| {
+                Err(format!("{used}, which {} forbids", policy.name))
+            })
+        });
+        match verdict {
             Ok(()) => return Ok((policy, external)),
             Err(need) => {
                 first_failure.get_or_insert(need);
@@ -332,13 +395,8 @@ pub fn repair(
         &options.search,
         options.internal_root.as_deref(),
     )?;
-    let arch = graph
-        .extensions
-        .first()
-        .and_then(ElfInfo::arch)
-        .unwrap_or("x86_64")
-        .to_string();
-    let (policy, external) = choose_policy(&graph, &arch, policies(libc_of(&graph)))?;
+    let arch = graph_arch(&graph)?;
+    let (policy, external) = choose_policy(&graph, &arch, policies(libc_of(&graph))?)?;
     if !external.is_empty() && !options.bundle {
         return Err(RepairError::WouldBundle {
             policy: policy.name.clone(),
@@ -521,5 +579,83 @@ mod tests {
             "$ORIGIN/../../dist.libs"
         );
         assert_eq!(origin_relative("_m.so", "dist.libs"), "$ORIGIN/dist.libs");
+    }
+
+    fn elf(path: &str, machine: u16, needed: &[&str], undefined: &[&str]) -> ElfInfo {
+        ElfInfo {
+            path: PathBuf::from(path),
+            machine,
+            is_64: true,
+            soname: None,
+            needed: needed.iter().map(|s| s.to_string()).collect(),
+            rpath: Vec::new(),
+            runpath: Vec::new(),
+            version_needs: BTreeMap::new(),
+            undefined: undefined.iter().map(|s| s.to_string()).collect(),
+            defined: BTreeSet::new(),
+        }
+    }
+
+    fn graph_of(extensions: Vec<ElfInfo>) -> Graph {
+        Graph {
+            extensions,
+            libraries: BTreeMap::new(),
+            edges: BTreeMap::new(),
+            internal: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn a_blacklisted_symbol_rules_out_the_policies_that_forbid_it() {
+        let all = policies(policy::Libc::Glibc).unwrap();
+        // `pthread_getattr_default_np` from libc is forbidden up to manylinux2014 only.
+        let graph = graph_of(vec![elf(
+            "_m.so",
+            goblin::elf::header::EM_X86_64,
+            &["libc.so.6"],
+            &["pthread_getattr_default_np", "malloc"],
+        )]);
+        let (chosen, _) = choose_policy(&graph, "x86_64", all).unwrap();
+        assert_eq!(chosen.name, "manylinux_2_24");
+        // Every policy forbids zlib's internal `_tr_init`.
+        let graph = graph_of(vec![elf(
+            "_z.so",
+            goblin::elf::header::EM_X86_64,
+            &["libz.so.1", "libc.so.6"],
+            &["_tr_init"],
+        )]);
+        let err = choose_policy(&graph, "x86_64", all).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("_tr_init from libz.so.1, which manylinux_2_5 forbids"),
+            "{err}"
+        );
+        // The same symbol name from a library the blacklist does not name is fine.
+        let graph = graph_of(vec![elf(
+            "_o.so",
+            goblin::elf::header::EM_X86_64,
+            &["libother.so.1"],
+            &["_tr_init"],
+        )]);
+        let (chosen, _) = choose_policy(&graph, "x86_64", all).unwrap();
+        assert_eq!(chosen.name, "manylinux_2_5");
+    }
+
+    #[test]
+    fn an_unknown_elf_machine_is_refused() {
+        let graph = graph_of(vec![
+            elf("_a.so", goblin::elf::header::EM_X86_64, &[], &[]),
+            elf("_b.so", goblin::elf::header::EM_SPARCV9, &[], &[]),
+        ]);
+        let err = graph_arch(&graph).unwrap_err();
+        assert!(matches!(err, RepairError::UnknownMachine { .. }), "{err}");
+        assert!(err.to_string().contains("_b.so"), "{err}");
+        let graph = graph_of(vec![elf(
+            "_a.so",
+            goblin::elf::header::EM_AARCH64,
+            &[],
+            &[],
+        )]);
+        assert_eq!(graph_arch(&graph).unwrap(), "aarch64");
     }
 }

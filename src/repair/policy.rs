@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+use super::RepairError;
 use crate::tags::PlatformTag;
 
 const MANYLINUX: &str = include_str!("policy/manylinux-policy.json");
@@ -39,20 +40,31 @@ pub enum Libc {
 }
 
 /// The published policies of a family, most compatible first.
-pub fn policies(libc: Libc) -> &'static [Policy] {
-    static GLIBC: OnceLock<Vec<Policy>> = OnceLock::new();
-    static MUSL: OnceLock<Vec<Policy>> = OnceLock::new();
-    let (cell, text) = match libc {
-        Libc::Glibc => (&GLIBC, MANYLINUX),
-        Libc::Musl => (&MUSL, MUSLLINUX),
+pub fn policies(libc: Libc) -> Result<&'static [Policy], RepairError> {
+    static GLIBC: OnceLock<Result<Vec<Policy>, String>> = OnceLock::new();
+    static MUSL: OnceLock<Result<Vec<Policy>, String>> = OnceLock::new();
+    let (cell, text, family) = match libc {
+        Libc::Glibc => (&GLIBC, MANYLINUX, "manylinux"),
+        Libc::Musl => (&MUSL, MUSLLINUX, "musllinux"),
     };
-    cell.get_or_init(|| {
-        // The data is embedded at compile time and covered by tests; an unreadable copy
-        // yields no policy, which repair reports as "no policy fits".
-        let mut list: Vec<Policy> = serde_json::from_str(text).unwrap_or_default();
-        list.sort_by_key(|p| std::cmp::Reverse(p.priority));
-        list
-    })
+    let parsed = cell.get_or_init(|| parse_policies(text));
+    match parsed {
+        Ok(list) => Ok(list),
+        Err(detail) => Err(RepairError::PolicyData {
+            family,
+            detail: detail.clone(),
+        }),
+    }
+}
+
+/// Parses policy data, most compatible first; an empty list is an error too.
+fn parse_policies(text: &str) -> Result<Vec<Policy>, String> {
+    let mut list: Vec<Policy> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if list.is_empty() {
+        return Err("it holds no policy".into());
+    }
+    list.sort_by_key(|p| std::cmp::Reverse(p.priority));
+    Ok(list)
 }
 
 impl Policy {
@@ -114,15 +126,15 @@ mod tests {
 
     #[test]
     fn policies_load_most_compatible_first() {
-        let list = policies(Libc::Glibc);
+        let list = policies(Libc::Glibc).unwrap();
         assert_eq!(list[0].name, "manylinux_2_5");
         assert!(list.iter().any(|p| p.name == "manylinux_2_17"));
-        assert!(!policies(Libc::Musl).is_empty());
+        assert!(!policies(Libc::Musl).unwrap().is_empty());
     }
 
     #[test]
     fn glibc_2_14_is_beyond_manylinux1_but_within_2014() {
-        let list = policies(Libc::Glibc);
+        let list = policies(Libc::Glibc).unwrap();
         let m1 = list
             .iter()
             .find(|p| p.name == "manylinux_2_5")
@@ -144,7 +156,7 @@ mod tests {
 
     #[test]
     fn manylinux2014_tags_carry_the_legacy_alias() {
-        let list = policies(Libc::Glibc);
+        let list = policies(Libc::Glibc).unwrap();
         let m2014 = list
             .iter()
             .find(|p| p.name == "manylinux_2_17")
@@ -155,5 +167,13 @@ mod tests {
             .map(|t| t.to_string())
             .collect();
         assert_eq!(tags, ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]);
+    }
+
+    #[test]
+    fn policy_data_that_does_not_parse_is_an_error_not_an_empty_list() {
+        assert!(parse_policies("{not json").is_err());
+        assert!(parse_policies("[]").unwrap_err().contains("no policy"));
+        let list = parse_policies(MANYLINUX).unwrap();
+        assert!(list.windows(2).all(|w| w[0].priority >= w[1].priority));
     }
 }

@@ -257,5 +257,9 @@ fn a_compiler_that_succeeds_without_output_fails_the_build_instead_of_shipping_s
         run.stderr
     );
     assert!(run.stderr.contains("help:"), "{}", run.stderr);
-    assert!(hashes(&out).is_empty(), "wheels were written: {:?}", hashes(&out));
+    assert!(
+        hashes(&out).is_empty(),
+        "wheels were written: {:?}",
+        hashes(&out)
+    );
 }
