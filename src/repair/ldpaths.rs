@@ -122,3 +122,121 @@ fn ld_so_conf(path: &Path, depth: u8) -> Vec<PathBuf> {
     }
     dirs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// An ELF file: a copy of this test binary, with `e_machine` set to `machine`.
+    fn elf_file(path: &Path, machine: u16) {
+        let mut bytes = fs_err::read(std::env::current_exe().unwrap()).unwrap();
+        bytes[18..20].copy_from_slice(&machine.to_le_bytes());
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, bytes).unwrap();
+    }
+
+    fn loader(path: &Path, rpath: &[&str], runpath: &[&str]) -> ElfInfo {
+        ElfInfo {
+            path: path.to_path_buf(),
+            machine: goblin::elf::header::EM_X86_64,
+            is_64: true,
+            soname: None,
+            needed: Vec::new(),
+            rpath: rpath.iter().map(|s| s.to_string()).collect(),
+            runpath: runpath.iter().map(|s| s.to_string()).collect(),
+            version_needs: BTreeMap::new(),
+            undefined: BTreeSet::new(),
+            defined: BTreeSet::new(),
+        }
+    }
+
+    #[test]
+    fn resolution_follows_the_loader_order_and_skips_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let x86 = goblin::elf::header::EM_X86_64;
+        for sub in ["rpath", "env", "runpath", "build", "system", "pkg/libs"] {
+            elf_file(&root.join(sub).join("libx.so.1"), x86);
+        }
+        let search = LibrarySearch {
+            env: vec![root.join("env")],
+            build: vec![root.join("build")],
+            system: vec![root.join("system")],
+        };
+        let rpath = root.join("rpath").to_string_lossy().into_owned();
+        let runpath = root.join("runpath").to_string_lossy().into_owned();
+        let ext = root.join("pkg").join("_m.so");
+
+        // DT_RPATH first, but only without DT_RUNPATH.
+        let from = loader(&ext, &[&rpath], &[]);
+        assert_eq!(
+            search.resolve("libx.so.1", &from),
+            Some(root.join("rpath/libx.so.1"))
+        );
+        let from = loader(&ext, &[&rpath], &[&runpath]);
+        assert_eq!(
+            search.resolve("libx.so.1", &from),
+            Some(root.join("env/libx.so.1"))
+        );
+        // $ORIGIN is the loading file's directory.
+        let search_no_env = LibrarySearch {
+            env: Vec::new(),
+            ..search.clone()
+        };
+        let from = loader(&ext, &[], &["$ORIGIN/libs"]);
+        assert_eq!(
+            search_no_env.resolve("libx.so.1", &from),
+            Some(root.join("pkg").join("libs/libx.so.1"))
+        );
+        // A file for another machine is passed over, as the loader does.
+        elf_file(&root.join("build/liby.so"), goblin::elf::header::EM_AARCH64);
+        elf_file(&root.join("system/liby.so"), x86);
+        let from = loader(&ext, &[], &[]);
+        assert_eq!(
+            search.resolve("liby.so", &from),
+            Some(root.join("system/liby.so"))
+        );
+        // Not an ELF file, or nowhere: not found.
+        fs_err::write(root.join("system/libz.so"), b"INPUT(-lz)").unwrap();
+        assert_eq!(search.resolve("libz.so", &from), None);
+        assert_eq!(search.resolve("libnone.so", &from), None);
+        // A name with a slash is a path.
+        assert_eq!(
+            search.resolve("/opt/x/libq.so", &from),
+            Some(PathBuf::from("/opt/x/libq.so"))
+        );
+    }
+
+    #[test]
+    fn ld_so_conf_follows_includes_and_ignores_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("ld.so.conf");
+        let confd = dir.path().join("ld.so.conf.d");
+        fs_err::create_dir_all(&confd).unwrap();
+        fs_err::write(
+            &conf,
+            "# top\n/usr/local/lib\ninclude ld.so.conf.d/*.conf\n\n",
+        )
+        .unwrap();
+        fs_err::write(confd.join("b.conf"), "/opt/b # trailing\n").unwrap();
+        fs_err::write(confd.join("a.conf"), "/opt/a\n").unwrap();
+        // A loop of includes ends.
+        fs_err::write(
+            confd.join("c.conf"),
+            format!("include {}\n", conf.display()),
+        )
+        .unwrap();
+        let dirs = ld_so_conf(&conf, 0);
+        assert_eq!(
+            dirs[..3],
+            [
+                PathBuf::from("/usr/local/lib"),
+                PathBuf::from("/opt/a"),
+                PathBuf::from("/opt/b")
+            ]
+        );
+        assert!(dirs.len() < 40, "the include loop did not end: {dirs:?}");
+        assert!(ld_so_conf(&dir.path().join("missing.conf"), 0).is_empty());
+    }
+}
