@@ -21,8 +21,12 @@ pub(super) fn read(path: &Path) -> Result<Vec<u8>, PipelineError> {
 pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
     let package = &recipe.package;
     let cffi = format!("cffi>={MIN_CFFI_RUNTIME}; platform_python_implementation != 'PyPy'");
-    let cffi = pep508_rs::Requirement::from_str(&cffi)
-        .map_err(|e| PipelineError::Metadata(format!("invalid cffi requirement `{cffi}`: {e}")))?;
+    let cffi = pep508_rs::Requirement::from_str(&cffi).map_err(|source| {
+        PipelineError::CffiRequirement {
+            requirement: cffi.clone(),
+            source: Box::new(source),
+        }
+    })?;
     let mut requires_dist = vec![cffi];
     requires_dist.extend(package.dependencies.iter().cloned());
     let description = match &package.readme {

@@ -143,9 +143,61 @@ pub enum PipelineError {
     /// File system trouble (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    /// Metadata could not be assembled.
-    #[error("{0}")]
-    Metadata(String),
+    /// The runtime requirement on cffi did not parse (a broken build of cffi-wheel).
+    #[error("invalid cffi requirement `{requirement}`")]
+    CffiRequirement {
+        /// The requirement.
+        requirement: String,
+        /// The parser's complaint.
+        #[source]
+        source: Box<pep508_rs::Pep508Error>,
+    },
+    /// A worker thread panicked (a bug in cffi-wheel; its message is above).
+    #[error("a {what} panicked; this is a bug in cffi-wheel, please report it")]
+    Panicked {
+        /// What the worker did.
+        what: &'static str,
+    },
+    /// Asking a setuptools project for its metadata needs a CPython.
+    #[error(
+        "asking the project's build backend for its metadata needs a CPython; none was found \
+         (pass one with -i)"
+    )]
+    NoMetadataHost,
+    /// The project's build backend wrote METADATA without a required field.
+    #[error("{} has no {field}", file.display())]
+    MissingField {
+        /// The METADATA file.
+        file: PathBuf,
+        /// The field.
+        field: &'static str,
+    },
+    /// The project's build backend wrote a Requires-Python that is not PEP 440.
+    #[error("{}: Requires-Python `{spec}` is not a PEP 440 version specifier", file.display())]
+    RequiresPython {
+        /// The METADATA file.
+        file: PathBuf,
+        /// The value.
+        spec: String,
+        /// The parser's complaint.
+        #[source]
+        source: pep440_rs::VersionSpecifiersParseError,
+    },
+    /// The backend's wheel and its metadata disagree.
+    #[error(
+        "the project's backend gave {field} {theirs:?} under {interpreter} but {ours:?} when \
+         asked for its metadata; a build that says two things cannot be released"
+    )]
+    Inconsistent {
+        /// `Name` or `Version`.
+        field: &'static str,
+        /// What the wheel says.
+        theirs: Option<String>,
+        /// What prepare_metadata said.
+        ours: Option<String>,
+        /// The build interpreter.
+        interpreter: String,
+    },
     /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),

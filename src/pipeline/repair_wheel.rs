@@ -4,7 +4,6 @@
 //! (policy tag, bundling), and it is re-packed deterministically with the new platform tags;
 //! METADATA and the other `.dist-info` files are kept as they were.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -36,51 +35,6 @@ pub struct RepairedWheel {
     pub repair: RepairReport,
 }
 
-/// A member read from a wheel.
-pub(super) struct Member {
-    /// Its archive path.
-    pub name: String,
-    /// Its bytes.
-    pub contents: Vec<u8>,
-    /// Whether its mode has an executable bit.
-    pub executable: bool,
-}
-
-/// Every file of the wheel at `path`.
-pub(super) fn read_members(path: &Path) -> Result<Vec<Member>, PipelineError> {
-    let zip_error = |source| {
-        PipelineError::Wheel(WheelError::Zip {
-            wheel: path.to_path_buf(),
-            source,
-        })
-    };
-    let file = fs_err::File::open(path).map_err(|source| PipelineError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut archive = zip::ZipArchive::new(file).map_err(zip_error)?;
-    let mut members = Vec::new();
-    for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(zip_error)?;
-        if entry.is_dir() {
-            continue;
-        }
-        let mut contents = Vec::new();
-        entry
-            .read_to_end(&mut contents)
-            .map_err(|source| PipelineError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        members.push(Member {
-            name: entry.name().to_string(),
-            executable: entry.unix_mode().is_some_and(|m| m & 0o111 != 0),
-            contents,
-        });
-    }
-    Ok(members)
-}
-
 /// Repairs one wheel into `options.out_dir`.
 pub fn repair_wheel(
     path: &Path,
@@ -92,32 +46,27 @@ pub fn repair_wheel(
         .unwrap_or_default();
     let mut filename: WheelFilename = file_name.parse().map_err(WheelError::from)?;
     wheel::verify_wheel(path)?;
-    let members = read_members(path)?;
-    let dist_info = filename.dist_info_dir();
+    let unpacked = wheel::unpack_wheel(path)?;
     let scratch = tempfile::Builder::new()
         .prefix("cffi-wheel-repair-")
         .tempdir()?;
-    let unpacked = scratch.path().join("unpacked");
+    let on_disk_root = scratch.path().join("unpacked");
     let libs_dir = format!("{}.libs", escape_name(&filename.name));
     let mut extensions = Vec::new();
-    let dist_info_prefix = format!("{dist_info}/");
-    for member in members
-        .iter()
-        .filter(|m| !m.name.starts_with(&dist_info_prefix))
-    {
+    for member in &unpacked.payload {
         if !repair::is_elf_bytes(&member.contents) {
             continue;
         }
         // Every ELF file is unpacked, so libraries the wheel already ships are found
         // inside it; those under <dist>.libs/ are libraries, not extensions to repair.
-        let on_disk = unpacked.join(&member.name);
+        let on_disk = on_disk_root.join(&member.path);
         if let Some(parent) = on_disk.parent() {
             fs_err::create_dir_all(parent)?;
         }
         fs_err::write(&on_disk, &member.contents)?;
-        if !member.name.starts_with(&format!("{libs_dir}/")) {
+        if !member.path.starts_with(&format!("{libs_dir}/")) {
             extensions.push(ExtensionFile {
-                archive_path: member.name.clone(),
+                archive_path: member.path.clone(),
                 path: on_disk,
             });
         }
@@ -135,43 +84,16 @@ pub fn repair_wheel(
             search: LibrarySearch::system(Vec::new()),
             libs_dir,
             work_dir: scratch.path().join("repaired"),
-            internal_root: Some(unpacked.clone()),
+            internal_root: Some(on_disk_root.clone()),
         },
     )?;
     filename.platform = repaired.report.platform_tags.clone();
-    let mut entries = Vec::new();
-    let mut extras = Vec::new();
-    let mut metadata = None;
-    let mut purelib = false;
-    for member in members {
-        if let Some(rel) = member.name.strip_prefix(&format!("{dist_info}/")) {
-            match rel {
-                "METADATA" => {
-                    metadata = Some(String::from_utf8_lossy(&member.contents).into_owned())
-                }
-                "WHEEL" => {
-                    purelib =
-                        String::from_utf8_lossy(&member.contents).contains("Root-Is-Purelib: true")
-                }
-                "RECORD" => {}
-                _ => extras.push(WheelEntry {
-                    path: rel.to_string(),
-                    contents: member.contents,
-                    executable: member.executable,
-                }),
-            }
-        } else if !repaired
-            .files
-            .iter()
-            .any(|(archive, _)| *archive == member.name)
-        {
-            entries.push(WheelEntry {
-                path: member.name,
-                contents: member.contents,
-                executable: member.executable,
-            });
-        }
-    }
+    let replaced = |name: &str| repaired.files.iter().any(|(archive, _)| archive == name);
+    let mut entries: Vec<WheelEntry> = unpacked
+        .payload
+        .into_iter()
+        .filter(|m| !replaced(&m.path))
+        .collect();
     for (archive, file) in &repaired.files {
         entries.push(WheelEntry {
             path: archive.clone(),
@@ -181,20 +103,17 @@ pub fn repair_wheel(
     }
     let info = WheelInfo {
         generator: format!("cffi-wheel {} (repair)", env!("CARGO_PKG_VERSION")),
-        root_is_purelib: purelib,
+        root_is_purelib: unpacked.root_is_purelib,
         tags: filename.tags(),
         build: filename.build.clone(),
     };
-    let metadata = metadata.ok_or_else(|| {
-        PipelineError::Metadata(format!("{} has no {dist_info}/METADATA", path.display()))
-    })?;
     let written = wheel::write_wheel_with_metadata_text(
         &options.out_dir,
         &filename,
-        metadata,
+        unpacked.metadata,
         &info,
         entries,
-        extras,
+        unpacked.dist_info_files,
         options.source_date_epoch,
     )?;
     wheel::verify_wheel(&written.path)?;

@@ -21,7 +21,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::native::{self, NativeFiles};
-use super::repair_wheel::read_members;
 use super::{BuildOptions, BuildReport, BuiltWheel, PipelineError, ResolvedTarget};
 use crate::compile::{self, ExtensionSpec, PrefixMaps};
 use crate::interpreter::{Implementation, Interpreter};
@@ -164,9 +163,9 @@ pub fn resolve_setuptools<T: Send>(
             plan = plan::plan_project(&shape, interpreters, selection)?;
         }
     }
-    let captures = captures
-        .into_inner()
-        .map_err(|_| PipelineError::Metadata("a backend run panicked".into()))?;
+    let captures = captures.into_inner().map_err(|_| PipelineError::Panicked {
+        what: "backend run",
+    })?;
     plan.modules = captures
         .values()
         .flat_map(|h| h.extensions.iter().map(|e| e.name.clone()))
@@ -199,9 +198,9 @@ pub fn resolve_setuptools<T: Send>(
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, PipelineError> {
-    mutex
-        .lock()
-        .map_err(|_| PipelineError::Metadata("a backend run panicked".into()))
+    mutex.lock().map_err(|_| PipelineError::Panicked {
+        what: "backend run",
+    })
 }
 
 /// The plan's unfinished targets grouped by build interpreter: groups whose run is already
@@ -367,20 +366,20 @@ fn extract_prebuilt(
     }
     let dir = options.build_dir.join("prebuilt").join(&target.id);
     let mut found = Vec::new();
-    for member in read_members(&hollow.wheel)? {
-        if !hollow.prebuilt.contains(&member.name) {
+    for member in wheel::unpack_wheel(&hollow.wheel)?.payload {
+        if !hollow.prebuilt.contains(&member.path) {
             continue;
         }
-        let path = dir.join(&member.name);
+        let path = dir.join(&member.path);
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent)?;
         }
         fs_err::write(&path, &member.contents)?;
         found.push(compile::BuiltExtension {
-            module: member.name.clone(),
+            module: member.path.clone(),
             target: target.id.clone(),
             path,
-            archive_path: member.name,
+            archive_path: member.path,
         });
     }
     Ok(found)
@@ -501,10 +500,11 @@ fn capture(
         }
     );
     let mut hollow = with_runner(at, interpreter, work_dir, options, |runner| runner.build())?;
-    hollow.prebuilt = read_members(&hollow.wheel)?
+    hollow.prebuilt = wheel::unpack_wheel(&hollow.wheel)?
+        .payload
         .into_iter()
-        .filter(|m| !m.name.contains(".dist-info/") && crate::repair::is_elf_bytes(&m.contents))
-        .map(|m| m.name)
+        .filter(|m| crate::repair::is_elf_bytes(&m.contents))
+        .map(|m| m.path)
         .collect();
     if !hollow.prebuilt.is_empty() {
         tracing::warn!(
@@ -534,13 +534,7 @@ fn project_shape(
         .iter()
         .filter(|i| i.implementation == Implementation::CPython && !i.gil_disabled && !i.debug)
         .max_by_key(|i| i.version)
-        .ok_or_else(|| {
-            PipelineError::Metadata(
-                "asking the project's build backend for its metadata needs a CPython; none \
-                 was found (pass one with -i)"
-                    .into(),
-            )
-        })?;
+        .ok_or(PipelineError::NoMetadataHost)?;
     tracing::info!(
         "asking {}'s build backend for its metadata under {} {}",
         project.root.display(),
@@ -550,15 +544,23 @@ fn project_shape(
     let work_dir = options.build_dir.join("setuptools").join("metadata");
     let prepared = with_runner(project, host, work_dir, options, |runner| runner.metadata())?;
     let text = &prepared.metadata;
-    let source = prepared.dir.join("METADATA").display().to_string();
+    let file = prepared.dir.join("METADATA");
     let field = |name: &str| setuptools::pkg_info_field(text, name);
-    let missing = |name: &str| PipelineError::Metadata(format!("{source} has no {name}"));
-    let requires_python = match field("Requires-Python") {
-        Some(spec) => Some(pep440_rs::VersionSpecifiers::from_str(&spec).map_err(|e| {
-            PipelineError::Metadata(format!("{source}: Requires-Python `{spec}`: {e}"))
-        })?),
-        None => None,
+    let missing = |field: &'static str| PipelineError::MissingField {
+        file: file.clone(),
+        field,
     };
+    let requires_python =
+        match field("Requires-Python") {
+            Some(spec) => Some(pep440_rs::VersionSpecifiers::from_str(&spec).map_err(
+                |source| PipelineError::RequiresPython {
+                    file: file.clone(),
+                    spec: spec.clone(),
+                    source,
+                },
+            )?),
+            None => None,
+        };
     let shape = ProjectShape {
         name: field("Name").ok_or_else(|| missing("Name"))?,
         version: field("Version").ok_or_else(|| missing("Version"))?,
@@ -617,43 +619,26 @@ fn assemble(
     filename.python = vec![target.tag.python.clone()];
     filename.abi = vec![target.tag.abi.clone()];
     filename.platform = native.platform.clone();
-    let members = read_members(hollow)?;
-    // The `.dist-info` directory as setuptools named it (`PyNaCl-1.6.2.dist-info` for
-    // some versions): the one top-level directory holding METADATA.
-    let dist_info = members
-        .iter()
-        .filter_map(|m| m.name.strip_suffix(".dist-info/METADATA"))
-        .find(|stem| !stem.contains('/'))
-        .map(|stem| format!("{stem}.dist-info/"))
-        .ok_or_else(|| {
-            PipelineError::Metadata(format!("{} has no .dist-info/METADATA", hollow.display()))
-        })?;
-    let hollow_metadata = members
-        .iter()
-        .find(|m| m.name == format!("{dist_info}METADATA"))
-        .map(|m| String::from_utf8_lossy(&m.contents).into_owned())
-        .unwrap_or_default();
+    let unpacked = wheel::unpack_wheel(hollow)?;
+    let hollow_metadata = &unpacked.metadata;
     for field in ["Name", "Version"] {
         let ours = setuptools::pkg_info_field(&prepared.metadata, field);
-        let theirs = setuptools::pkg_info_field(&hollow_metadata, field);
+        let theirs = setuptools::pkg_info_field(hollow_metadata, field);
         if ours != theirs {
-            return Err(PipelineError::Metadata(format!(
-                "the project's backend gave {field} {theirs:?} under {} but {ours:?} when asked \
-                 for its metadata; a build that says two things cannot be released",
-                target.build_interpreter.identifier()
-            )));
+            return Err(PipelineError::Inconsistent {
+                field,
+                theirs,
+                ours,
+                interpreter: target.build_interpreter.identifier(),
+            });
         }
     }
     let replaced = |name: &str| native.files.iter().any(|(path, _)| path == name);
-    let entries = members
+    let mut entries: Vec<WheelEntry> = unpacked
+        .payload
         .into_iter()
-        .filter(|m| !m.name.starts_with(&dist_info) && !replaced(&m.name))
-        .map(|m| WheelEntry {
-            path: m.name,
-            contents: m.contents,
-            executable: m.executable,
-        });
-    let mut entries: Vec<WheelEntry> = entries.collect();
+        .filter(|m| !replaced(&m.path))
+        .collect();
     let extras = prepared
         .files
         .iter()

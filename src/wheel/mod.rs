@@ -3,6 +3,7 @@
 
 mod entry_points;
 mod metadata;
+mod reader;
 mod record;
 mod verify;
 mod writer;
@@ -15,6 +16,7 @@ use crate::tags::{TagError, WheelTag};
 
 pub use entry_points::{ENTRY_POINTS_FILE, EntryPoints, render_entry_points};
 pub use metadata::{CoreMetadata, Extra, Person, WheelInfo, requirement_in_extra};
+pub use reader::{UnpackedWheel, unpack_wheel};
 pub use record::{record_hash, record_line, render_record};
 pub use verify::verify_wheel;
 pub use writer::{DEFAULT_SOURCE_DATE_EPOCH, hex, write_wheel, write_wheel_with_metadata_text};
