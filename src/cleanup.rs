@@ -207,6 +207,25 @@ pub fn partial_file(
     Ok((temp, registered))
 }
 
+/// Writes `bytes` to `path` through a partial file in the same directory and a rename, so
+/// `path` is either its old self or complete, never half-written.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (mut temp, _registered) = partial_file(dir, &name)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,5 +262,19 @@ mod tests {
         assert!(TEMPORARIES.lock().unwrap().contains(&path));
         drop(registered);
         assert!(!TEMPORARIES.lock().unwrap().contains(&path));
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_and_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cffi-wheel.yaml");
+        fs_err::write(&path, "old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(fs_err::read_to_string(&path).unwrap(), "new");
+        let names: Vec<_> = fs_err::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, [std::ffi::OsString::from("cffi-wheel.yaml")]);
     }
 }

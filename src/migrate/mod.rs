@@ -307,7 +307,7 @@ pub fn write_recipe(
         return Err(MigrateError::Exists { path });
     }
     let text = yaml::render(project, modules);
-    fs_err::write(&path, text)?;
+    crate::cleanup::write_atomically(&path, text.as_bytes())?;
     Ok(path)
 }
 
