@@ -3,6 +3,7 @@
 //! Logic lives in the library; each command's file only calls it, and `render` shows its errors.
 
 mod build;
+mod doctor;
 mod import;
 mod list_interpreters;
 mod metadata;
@@ -24,6 +25,7 @@ use crate::setuptools::Detected;
 use crate::{env_vars, recipe};
 
 use build::BuildArgs;
+use doctor::DoctorArgs;
 use import::ImportArgs;
 use list_interpreters::ListArgs;
 use plan::PlanArgs;
@@ -65,6 +67,8 @@ enum Command {
     Metadata(SdistArgs),
     /// Write a cffi-wheel.yaml for a setuptools project with `cffi_modules`.
     Import(ImportArgs),
+    /// Check interpreters, compilers, tools and the cache; say how to install what is missing.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +109,7 @@ pub fn main() -> ExitCode {
         Command::Sdist(args) => sdist::sdist(args),
         Command::Metadata(args) => metadata::metadata(args),
         Command::Import(args) => import::import(args),
+        Command::Doctor(args) => doctor::doctor(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
