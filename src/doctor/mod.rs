@@ -260,8 +260,13 @@ fn interpreter_check(interp: &Interpreter, host: Option<&Interpreter>) -> Check 
         && !interp.debug
         && managed_env_host(std::slice::from_ref(interp)).is_none()
     {
+        let other = if host.is_some() {
+            "; another CPython does"
+        } else {
+            ""
+        };
         notes.push(format!(
-            "too old to host code generation (cffi {CODEGEN_CFFI_VERSION}); another CPython does"
+            "too old to host code generation (cffi {CODEGEN_CFFI_VERSION}){other}"
         ));
     }
     if check.status == Status::Ok && notes.is_empty() {
