@@ -6,6 +6,7 @@ use super::CliError;
 use super::print_json;
 use crate::{doctor, env_vars};
 
+/// `doctor`'s arguments.
 #[derive(Debug, Args)]
 pub(super) struct DoctorArgs {
     /// Print JSON on stdout (schema: docs/doctor.md).
@@ -13,6 +14,7 @@ pub(super) struct DoctorArgs {
     pub(super) json: bool,
 }
 
+/// Prints the report; fails (exit 1) when `build` cannot work here.
 pub(super) fn doctor(args: DoctorArgs) -> Result<(), CliError> {
     let report = doctor::examine(&env_vars::cache_dir());
     if args.json {
