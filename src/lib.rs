@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod cli;
 pub mod codegen;
 pub mod compile;
+pub mod doctor;
 pub mod env_vars;
 pub mod interpreter;
 pub mod jobs;

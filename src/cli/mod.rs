@@ -1,8 +1,17 @@
 //! Command line: argument parsing, progress on stderr, `--json` on stdout, exit codes.
 //!
-//! Logic lives in the library; this module only calls it and renders its errors.
+//! Logic lives in the library; each command's file only calls it, and `render` shows its errors.
 
+mod build;
+mod doctor;
+mod import;
+mod list_interpreters;
+mod metadata;
+mod plan;
 mod render;
+mod repair;
+mod sdist;
+mod test;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,9 +20,17 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::interpreter::{self, Interpreter};
 use crate::pipeline::{self, BuildOptions};
-use crate::plan::{self, Selection};
+use crate::plan::{self as build_plan, Selection};
 use crate::setuptools::Detected;
-use crate::{env_vars, migrate, recipe, verify};
+use crate::{env_vars, recipe};
+
+use build::BuildArgs;
+use doctor::DoctorArgs;
+use import::ImportArgs;
+use list_interpreters::ListArgs;
+use plan::PlanArgs;
+use repair::RepairArgs;
+use sdist::SdistArgs;
 
 pub use render::CliError;
 
@@ -50,62 +67,8 @@ enum Command {
     Metadata(SdistArgs),
     /// Write a cffi-wheel.yaml for a setuptools project with `cffi_modules`.
     Import(ImportArgs),
-}
-
-#[derive(Debug, Args)]
-struct ImportArgs {
-    /// The project directory (holding setup.py and/or setup.cfg).
-    #[arg(default_value = ".")]
-    path: PathBuf,
-    /// Overwrite an existing cffi-wheel.yaml.
-    #[arg(long)]
-    force: bool,
-    /// Never install anything (the managed codegen environment must already exist).
-    #[arg(long)]
-    offline: bool,
-}
-
-#[derive(Debug, Args)]
-struct SdistArgs {
-    /// Project directory holding cffi-wheel.yaml, or a recipe file.
-    #[arg(default_value = ".")]
-    path: PathBuf,
-    /// Output directory [default: PATH/dist].
-    #[arg(short, long, value_name = "DIR")]
-    out_dir: Option<PathBuf>,
-    /// Print JSON on stdout.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Debug, Args)]
-struct RepairArgs {
-    /// Wheels to repair.
-    #[arg(required = true)]
-    wheels: Vec<PathBuf>,
-    /// Output directory.
-    #[arg(
-        short = 'o',
-        long = "out-dir",
-        value_name = "DIR",
-        default_value = "wheelhouse"
-    )]
-    out_dir: PathBuf,
-    /// Fail instead of bundling libraries that the manylinux policy does not allow.
-    #[arg(long)]
-    no_bundle: bool,
-    /// Print JSON on stdout.
-    #[arg(long)]
-    json: bool,
-}
-
-/// Platform tag policy for `build`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Compatibility {
-    /// The most compatible manylinux/musllinux tag the binaries satisfy (repair, bundle).
-    Auto,
-    /// The plain `linux_<arch>` tag: no repair, no bundling (not uploadable to PyPI).
-    Linux,
+    /// Check interpreters, compilers, tools and the cache; say how to install what is missing.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -117,72 +80,6 @@ struct Selectors {
     /// Set a recipe build option, NAME=VALUE (NAME alone means true); repeatable.
     #[arg(long = "config", value_name = "NAME=VALUE")]
     config: Vec<String>,
-    /// Print JSON on stdout.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Debug, Args)]
-struct PlanArgs {
-    /// Project directory holding cffi-wheel.yaml, or a recipe file; or a setuptools project
-    /// (its backend runs, compiling nothing, to show what would be compiled).
-    #[arg(default_value = ".")]
-    path: PathBuf,
-    /// Offline: never install a build environment.
-    #[arg(long)]
-    offline: bool,
-    #[command(flatten)]
-    select: Selectors,
-}
-
-#[derive(Debug, Args)]
-struct BuildArgs {
-    /// Project directory holding cffi-wheel.yaml, or a recipe file; or a setuptools project
-    /// (setup.py / pyproject.toml), built as it is.
-    #[arg(default_value = ".")]
-    path: PathBuf,
-    /// Output directory for wheels [default: PATH/dist].
-    #[arg(short, long, value_name = "DIR")]
-    out_dir: Option<PathBuf>,
-    /// Directory for intermediate files [default: PATH/build/cffi-wheel].
-    #[arg(long, value_name = "DIR")]
-    build_dir: Option<PathBuf>,
-    /// Never install anything (the managed codegen environment must already exist).
-    #[arg(long)]
-    offline: bool,
-    /// Emit debug info in the extensions (overrides the recipe's build.debug_info).
-    #[arg(long)]
-    debug_info: bool,
-    /// Fail instead of bundling libraries that the manylinux policy does not allow.
-    #[arg(long)]
-    no_bundle: bool,
-    /// Generate the CPython C with this interpreter's cffi instead of the managed environment.
-    #[arg(long, value_name = "PYTHON")]
-    codegen_python: Option<PathBuf>,
-    /// Build for editable installs (PEP 660): extensions go next to the sources and the
-    /// wheel holds a .pth pointing at them.
-    #[arg(long)]
-    editable: bool,
-    /// Platform tag: `auto` repairs to the most compatible manylinux tag; `linux` skips repair.
-    #[arg(long, value_enum, default_value = "auto")]
-    compatibility: Compatibility,
-    /// Install prefix of external libraries (include/, lib/) [default: $CONDA_PREFIX].
-    #[arg(long, value_name = "DIR")]
-    prefix: Option<PathBuf>,
-    /// setuptools projects: stop a step that runs the project's own build code (or pip)
-    /// after this many seconds [default: 1800].
-    #[arg(long, value_name = "SECONDS", env = env_vars::SETUP_TIMEOUT)]
-    setup_timeout: Option<u64>,
-    /// How many targets build at once (setuptools runs, code generation, compiling each
-    /// target's generated C) [default: the number of cores].
-    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    jobs: Option<u16>,
-    #[command(flatten)]
-    select: Selectors,
-}
-
-#[derive(Debug, Args)]
-struct ListArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -204,14 +101,15 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
-        Command::Build(args) => build(args),
-        Command::Plan(args) => plan_command(args),
-        Command::ListInterpreters(args) => list_interpreters(args),
-        Command::Repair(args) => repair(args),
-        Command::Test(args) => test(args),
-        Command::Sdist(args) => sdist(args),
-        Command::Metadata(args) => metadata(args),
-        Command::Import(args) => import(args),
+        Command::Build(args) => build::build(args),
+        Command::Plan(args) => plan::plan_command(args),
+        Command::ListInterpreters(args) => list_interpreters::list_interpreters(args),
+        Command::Repair(args) => repair::repair(args),
+        Command::Test(args) => test::test(args),
+        Command::Sdist(args) => sdist::sdist(args),
+        Command::Metadata(args) => metadata::metadata(args),
+        Command::Import(args) => import::import(args),
+        Command::Doctor(args) => doctor::doctor(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -342,7 +240,7 @@ fn setuptools_selection(select: &Selectors) -> Result<(Vec<Interpreter>, Selecti
 fn make_plan(
     path: &Path,
     select: &Selectors,
-) -> Result<(recipe::Recipe, plan::BuildPlan, Vec<Interpreter>), CliError> {
+) -> Result<(recipe::Recipe, build_plan::BuildPlan, Vec<Interpreter>), CliError> {
     let config = recipe::BuildConfig {
         options: select
             .config
@@ -361,139 +259,8 @@ fn make_plan(
         },
         skip: recipe.build.skip.clone(),
     };
-    let plan = plan::plan(&recipe, &interpreters, &selection)?;
+    let plan = build_plan::plan(&recipe, &interpreters, &selection)?;
     Ok((recipe, plan, interpreters))
-}
-
-fn plan_command(args: PlanArgs) -> Result<(), CliError> {
-    if let Project::Setuptools(project) = project_kind(&args.path)? {
-        let (interpreters, selection) = setuptools_selection(&args.select)?;
-        let options = build_options(&project.root, None, None, args.offline, None, None)?;
-        let (resolved, _) = pipeline::resolve_setuptools(
-            &project,
-            &interpreters,
-            &selection,
-            &options,
-            |_, _, _| Ok(()),
-        )?;
-        if args.select.json {
-            return print_json(&resolved);
-        }
-        return print_plan(&resolved.plan);
-    }
-    let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
-    if args.select.json {
-        let options = build_options(&recipe.root, None, None, args.offline, None, None)?;
-        return print_json(&pipeline::describe_recipe(
-            &recipe,
-            &plan,
-            &interpreters,
-            &options,
-        )?);
-    }
-    print_plan(&plan)
-}
-
-fn print_plan(plan: &plan::BuildPlan) -> Result<(), CliError> {
-    println!(
-        "{} {}: {} target(s)",
-        plan.name,
-        plan.version,
-        plan.targets.len()
-    );
-    for target in &plan.targets {
-        let ids: Vec<String> = target
-            .interpreters
-            .iter()
-            .map(Interpreter::identifier)
-            .collect();
-        println!(
-            "  {:<24} {:<28} built with {} ({}) for {}",
-            target.id,
-            target.ext_suffix,
-            target.build_interpreter.identifier(),
-            target.flavour.key(),
-            ids.join(" ")
-        );
-    }
-    for skipped in &plan.skipped {
-        println!("  skipped {}: {}", skipped.interpreter, skipped.reason);
-    }
-    Ok(())
-}
-
-fn build(args: BuildArgs) -> Result<(), CliError> {
-    let json = args.select.json;
-    let (_, report) = build_report(args)?;
-    if json {
-        return print_json(&report);
-    }
-    for built in &report.wheels {
-        println!("{}", built.wheel.path.display());
-    }
-    Ok(())
-}
-
-fn test(args: BuildArgs) -> Result<(), CliError> {
-    let json = args.select.json;
-    let build_dir = args.build_dir.clone();
-    let (built, report) = build_report(args)?;
-    let (root, settings) = match built {
-        Built::Recipe(recipe) => (recipe.root.clone(), recipe.test.clone()),
-        Built::Setuptools(root) => (root, recipe::TestSettings::default()),
-    };
-    let wheels: Vec<verify::WheelUnderTest> = report
-        .wheels
-        .iter()
-        .map(|built| verify::WheelUnderTest {
-            wheel: built.wheel.path.clone(),
-            interpreters: report
-                .plan
-                .targets
-                .iter()
-                .find(|t| t.id == built.target)
-                .map(|t| t.interpreters.clone())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let command = settings
-        .command
-        .clone()
-        .unwrap_or_else(|| verify::default_command(&report.plan.modules));
-    let work_dir = build_dir
-        .unwrap_or_else(|| root.join("build").join("cffi-wheel"))
-        .join("test");
-    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let results = verify::run_tests(&wheels, &settings, &command, &root, &work_dir, jobs)
-        .map_err(|e| CliError::Other(format!("running tests: {e}")))?;
-    if json {
-        print_json(&results)?;
-    } else {
-        print!("{}", verify::render_table(&results));
-    }
-    for failed in results.results.iter().filter(|r| !r.passed) {
-        eprintln!(
-            "--- {} on {} {} failed at {}:\n{}",
-            failed.wheel,
-            failed.interpreter,
-            failed.version,
-            failed.failed_step.as_deref().unwrap_or("?"),
-            failed.output
-        );
-    }
-    if results.passed() {
-        Ok(())
-    } else {
-        Err(CliError::TestsFailed)
-    }
-}
-
-/// What a build was made from.
-enum Built {
-    /// A recipe.
-    Recipe(Box<recipe::Recipe>),
-    /// A setuptools project at this root.
-    Setuptools(PathBuf),
 }
 
 /// Build settings shared by every kind of project.
@@ -524,188 +291,6 @@ fn build_options(
     })
 }
 
-/// `build`'s settings for a project at `root`.
-fn build_args_options(args: &BuildArgs, root: &Path) -> Result<BuildOptions, CliError> {
-    let mut options = build_options(
-        root,
-        args.out_dir.clone(),
-        args.build_dir.clone(),
-        args.offline,
-        args.setup_timeout,
-        args.prefix.clone(),
-    )?;
-    options.debug_info = args.debug_info.then_some(true);
-    options.bundle = !args.no_bundle;
-    options.repair = args.compatibility == Compatibility::Auto;
-    options.codegen_python = args.codegen_python.clone();
-    options.editable = args.editable;
-    if let Some(jobs) = args.jobs {
-        options.jobs = usize::from(jobs);
-    }
-    Ok(options)
-}
-
-fn build_report(args: BuildArgs) -> Result<(Built, pipeline::BuildReport), CliError> {
-    match project_kind(&args.path)? {
-        Project::Setuptools(project) => {
-            if args.editable || args.codegen_python.is_some() {
-                return Err(CliError::Usage(
-                    "--editable and --codegen-python need a recipe; a setuptools project is \
-                     installed in editable mode by pip (`pip install -e .`)"
-                        .into(),
-                ));
-            }
-            let (interpreters, selection) = setuptools_selection(&args.select)?;
-            let options = build_args_options(&args, &project.root)?;
-            let report = pipeline::build_setuptools(&project, &interpreters, &selection, &options)?;
-            Ok((Built::Setuptools(project.root), report))
-        }
-        Project::Recipe => {
-            let (recipe, plan, interpreters) = make_plan(&args.path, &args.select)?;
-            let options = build_args_options(&args, &recipe.root)?;
-            let report = pipeline::build(&recipe, &plan, &interpreters, &options)
-                .map_err(|err| render::locate_cdef_error(&recipe, err))?;
-            Ok((Built::Recipe(Box::new(recipe)), report))
-        }
-    }
-}
-
-fn repair(args: RepairArgs) -> Result<(), CliError> {
-    let source_date_epoch = source_date_epoch()?;
-    let options = pipeline::RepairWheelOptions {
-        out_dir: args.out_dir,
-        bundle: !args.no_bundle,
-        source_date_epoch,
-    };
-    let mut repaired = Vec::new();
-    for wheel in &args.wheels {
-        let result = pipeline::repair_wheel(wheel, &options)?;
-        tracing::info!("{} → {}", wheel.display(), result.wheel.file_name);
-        repaired.push(result);
-    }
-    if args.json {
-        return print_json(&repaired);
-    }
-    for result in &repaired {
-        println!("{}", result.wheel.path.display());
-    }
-    Ok(())
-}
-
-fn sdist(args: SdistArgs) -> Result<(), CliError> {
-    let recipe = recipe::load(&args.path)?;
-    let metadata = pipeline::core_metadata(&recipe)?;
-    let out_dir = args.out_dir.unwrap_or_else(|| recipe.root.join("dist"));
-    let written = crate::sdist::write_sdist(&recipe, &metadata, &out_dir, source_date_epoch()?)
-        .map_err(|e| CliError::Other(e.to_string()))?;
-    if args.json {
-        return print_json(&written);
-    }
-    println!("{}", written.path.display());
-    Ok(())
-}
-
-fn metadata(args: SdistArgs) -> Result<(), CliError> {
-    let recipe = recipe::load(&args.path)?;
-    let out_dir = args.out_dir.unwrap_or_else(|| recipe.root.join("dist"));
-    let name = pipeline::write_metadata_dir(&recipe, &out_dir)?;
-    if args.json {
-        return print_json(&serde_json::json!({ "dist_info": name }));
-    }
-    println!("{name}");
-    Ok(())
-}
-
-fn import(args: ImportArgs) -> Result<(), CliError> {
-    let root = absolute(args.path)?;
-    let recipe_path = root.join(recipe::RECIPE_FILE);
-    if recipe_path.exists() && !args.force {
-        return Err(CliError::Other(
-            migrate::MigrateError::Exists { path: recipe_path }.to_string(),
-        ));
-    }
-    let project = match crate::setuptools::detect(&root).map_err(pipeline::PipelineError::from)? {
-        Detected::Setuptools(project) => project,
-        Detected::OtherBackend(backend) => {
-            return Err(CliError::Usage(format!(
-                "{}: import moves a setuptools project to a recipe; this one's build backend \
-                 is `{backend}`",
-                root.display()
-            )));
-        }
-        Detected::Nothing => {
-            return Err(CliError::Usage(format!(
-                "{} is no setuptools project (no setup.py, no [build-system] in pyproject.toml); \
-                 import has nothing to read",
-                root.display()
-            )));
-        }
-    };
-    let interpreters = interpreter::discover();
-    let env = crate::codegen::ensure_managed_env(
-        &env_vars::cache_dir(),
-        crate::plan::CODEGEN_CFFI_VERSION,
-        &interpreters,
-        args.offline,
-    )
-    .map_err(|e| CliError::Other(e.to_string()))?;
-    let import_error = |e: migrate::MigrateError| CliError::Other(e.to_string());
-    let setup = migrate::read_setup(&env.python, &root).map_err(import_error)?;
-    migrate::check_importable(&root, &setup).map_err(import_error)?;
-    let modules = migrate::import_modules(&env.python, &root, &setup).map_err(import_error)?;
-    // What setuptools itself makes of the project, under the newest CPython: the recipe
-    // must say all of it.
-    let newest = interpreters
-        .iter()
-        .filter(|i| {
-            i.implementation == interpreter::Implementation::CPython && !i.gil_disabled && !i.debug
-        })
-        .max_by_key(|i| i.version)
-        .ok_or_else(|| CliError::Other("import needs a CPython; none was found".into()))?;
-    let selection = Selection {
-        select: vec![newest.identifier()],
-        skip: Vec::new(),
-    };
-    let mut options = build_options(&root, None, None, args.offline, None, None)?;
-    options.build_dir = options.build_dir.join("import");
-    let before = migrate::tree_paths(&root, &options.build_dir);
-    let (resolved, _) =
-        pipeline::resolve_setuptools(&project, &interpreters, &selection, &options, |_, _, _| {
-            Ok(())
-        })?;
-    let build = resolved
-        .builds
-        .values()
-        .next()
-        .ok_or_else(|| CliError::Other("setuptools' build ran for no target".into()))?;
-    let view = migrate::BackendView {
-        metadata: &resolved.metadata,
-        build,
-        build_dir: &options.build_dir,
-        before: &before,
-        root: &root,
-    };
-    let imported =
-        migrate::import_from_backend(&root, &setup, &modules, view).map_err(import_error)?;
-    let path =
-        migrate::write_recipe(&root, &imported, &modules, args.force).map_err(import_error)?;
-    for module in &modules {
-        match module {
-            migrate::ImportedModule::Script { script, reason, .. } => {
-                tracing::info!("{script}: kept as `script:` ({reason})");
-            }
-            migrate::ImportedModule::Inline { name, .. } => {
-                tracing::info!("{name}: converted to recipe keys");
-            }
-        }
-    }
-    for note in &imported.notes {
-        tracing::warn!("{note}");
-    }
-    println!("{}", path.display());
-    Ok(())
-}
-
 fn source_date_epoch() -> Result<Option<u64>, CliError> {
     env_vars::source_date_epoch().map_err(|raw| {
         CliError::Usage(format!(
@@ -716,22 +301,4 @@ fn source_date_epoch() -> Result<Option<u64>, CliError> {
 
 fn absolute(path: PathBuf) -> Result<PathBuf, CliError> {
     std::path::absolute(&path).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
-}
-
-fn list_interpreters(args: ListArgs) -> Result<(), CliError> {
-    let interpreters = interpreter::discover();
-    if args.json {
-        return print_json(&interpreters);
-    }
-    for interp in &interpreters {
-        println!(
-            "{:<8} {:<8} {:<36} cffi {:<8} {}",
-            interp.identifier(),
-            interp.version_string(),
-            interp.soabi.as_deref().unwrap_or("-"),
-            interp.cffi_version.as_deref().unwrap_or("-"),
-            interp.path.display()
-        );
-    }
-    Ok(())
 }

@@ -29,6 +29,9 @@ pub enum CliError {
     /// `cffi-wheel test` ran and something failed (the table says what).
     #[error("some tests failed")]
     TestsFailed,
+    /// `doctor` found required items missing (the report says how to install them).
+    #[error("`cffi-wheel build` cannot work here: missing {}", .0.join(", "))]
+    NotReady(Vec<String>),
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),

@@ -59,7 +59,7 @@ pub enum ManagedEnvError {
 }
 
 /// The host for the environment: the newest GIL, non-debug CPython 3.9+.
-fn host(interpreters: &[Interpreter]) -> Option<&Interpreter> {
+pub fn host(interpreters: &[Interpreter]) -> Option<&Interpreter> {
     interpreters
         .iter()
         .filter(|i| i.implementation == Implementation::CPython && !i.gil_disabled && !i.debug)
@@ -136,7 +136,7 @@ fn requirements(cffi: &str) -> Vec<String> {
 }
 
 /// Marks a complete environment.
-const STAMP: &str = "cffi-wheel-env.txt";
+pub const STAMP: &str = "cffi-wheel-env.txt";
 
 fn run(command: &mut Command) -> Result<(), ManagedEnvError> {
     tracing::debug!(?command, "managed env step");

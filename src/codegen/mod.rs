@@ -12,6 +12,8 @@ use std::process::{Command, Stdio};
 use serde::{Deserialize, Serialize};
 
 pub use managed::{ManagedEnv, ensure_managed_env};
+/// Used by `doctor` to report on the managed environments.
+pub use managed::{STAMP as MANAGED_ENV_STAMP, host as managed_env_host};
 
 use crate::plan::Flavour;
 use crate::recipe::{Module, ScriptRef};

@@ -12,6 +12,7 @@ mod build;
 mod cli;
 mod context;
 mod corpus;
+mod doctor;
 mod ecosystem;
 mod errors;
 mod external;

@@ -1,0 +1,116 @@
+//! `cffi-wheel import`: a cffi-wheel.yaml for a setuptools project with `cffi_modules`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::CliError;
+use super::{absolute, build_options};
+use crate::interpreter;
+use crate::pipeline;
+use crate::plan::Selection;
+use crate::setuptools::Detected;
+use crate::{env_vars, migrate, recipe};
+
+#[derive(Debug, Args)]
+pub(super) struct ImportArgs {
+    /// The project directory (holding setup.py and/or setup.cfg).
+    #[arg(default_value = ".")]
+    pub(super) path: PathBuf,
+    /// Overwrite an existing cffi-wheel.yaml.
+    #[arg(long)]
+    pub(super) force: bool,
+    /// Never install anything (the managed codegen environment must already exist).
+    #[arg(long)]
+    pub(super) offline: bool,
+}
+
+pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
+    let root = absolute(args.path)?;
+    let recipe_path = root.join(recipe::RECIPE_FILE);
+    if recipe_path.exists() && !args.force {
+        return Err(CliError::Other(
+            migrate::MigrateError::Exists { path: recipe_path }.to_string(),
+        ));
+    }
+    let project = match crate::setuptools::detect(&root).map_err(pipeline::PipelineError::from)? {
+        Detected::Setuptools(project) => project,
+        Detected::OtherBackend(backend) => {
+            return Err(CliError::Usage(format!(
+                "{}: import moves a setuptools project to a recipe; this one's build backend \
+                 is `{backend}`",
+                root.display()
+            )));
+        }
+        Detected::Nothing => {
+            return Err(CliError::Usage(format!(
+                "{} is no setuptools project (no setup.py, no [build-system] in pyproject.toml); \
+                 import has nothing to read",
+                root.display()
+            )));
+        }
+    };
+    let interpreters = interpreter::discover();
+    let env = crate::codegen::ensure_managed_env(
+        &env_vars::cache_dir(),
+        crate::plan::CODEGEN_CFFI_VERSION,
+        &interpreters,
+        args.offline,
+    )
+    .map_err(|e| CliError::Other(e.to_string()))?;
+    let import_error = |e: migrate::MigrateError| CliError::Other(e.to_string());
+    let setup = migrate::read_setup(&env.python, &root).map_err(import_error)?;
+    migrate::check_importable(&root, &setup).map_err(import_error)?;
+    let modules = migrate::import_modules(&env.python, &root, &setup).map_err(import_error)?;
+    // What setuptools itself makes of the project, under the newest CPython: the recipe
+    // must say all of it.
+    let newest = interpreters
+        .iter()
+        .filter(|i| {
+            i.implementation == interpreter::Implementation::CPython && !i.gil_disabled && !i.debug
+        })
+        .max_by_key(|i| i.version)
+        .ok_or_else(|| CliError::Other("import needs a CPython; none was found".into()))?;
+    let selection = Selection {
+        select: vec![newest.identifier()],
+        skip: Vec::new(),
+    };
+    let mut options = build_options(&root, None, None, args.offline, None, None)?;
+    options.build_dir = options.build_dir.join("import");
+    let before = migrate::tree_paths(&root, &options.build_dir);
+    let (resolved, _) =
+        pipeline::resolve_setuptools(&project, &interpreters, &selection, &options, |_, _, _| {
+            Ok(())
+        })?;
+    let build = resolved
+        .builds
+        .values()
+        .next()
+        .ok_or_else(|| CliError::Other("setuptools' build ran for no target".into()))?;
+    let view = migrate::BackendView {
+        metadata: &resolved.metadata,
+        build,
+        build_dir: &options.build_dir,
+        before: &before,
+        root: &root,
+    };
+    let imported =
+        migrate::import_from_backend(&root, &setup, &modules, view).map_err(import_error)?;
+    let path =
+        migrate::write_recipe(&root, &imported, &modules, args.force).map_err(import_error)?;
+    for module in &modules {
+        match module {
+            migrate::ImportedModule::Script { script, reason, .. } => {
+                tracing::info!("{script}: kept as `script:` ({reason})");
+            }
+            migrate::ImportedModule::Inline { name, .. } => {
+                tracing::info!("{name}: converted to recipe keys");
+            }
+        }
+    }
+    for note in &imported.notes {
+        tracing::warn!("{note}");
+    }
+    println!("{}", path.display());
+    Ok(())
+}
