@@ -207,23 +207,62 @@ pub fn partial_file(
     Ok((temp, registered))
 }
 
-/// Writes `bytes` to `path` through a partial file in the same directory and a rename, so
-/// `path` is either its old self or complete, never half-written.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes the output `bytes` to `path` through a partial file in the same directory and a
+/// rename, under the output's lock: `path` is either its old self or complete, never
+/// half-written, and two builds writing it at once take turns. The directory is synced
+/// afterwards (best effort) so the rename survives a power cut.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_locked(path, bytes).map_err(|source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// An output that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}", path.display())]
+pub struct WriteError {
+    /// The output's final path.
+    pub path: PathBuf,
+    /// The cause.
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn write_locked(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    fs_err::create_dir_all(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (mut temp, _registered) = partial_file(dir, &name)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
+    let _lock = crate::lock::output(path).map_err(std::io::Error::other)?;
+    let (temp, _registered) = partial_file(dir, &name)?;
+    // The partial file is deleted if anything below fails.
+    let (file, temp_path) = temp.into_parts();
+    let mut file = fs_err::File::from_parts(file, PathBuf::from(&*temp_path));
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    // Renamed while still open (and locked), so a sweep never takes it for abandoned.
+    temp_path.persist(path).map_err(|e| e.error)?;
+    drop(file);
+    sync_dir(dir);
     Ok(())
+}
+
+/// Best-effort fsync of `dir`; some file systems refuse it, and the file is complete under
+/// its final name already, so errors are ignored.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(handle) = fs_err::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 #[cfg(test)]

@@ -137,6 +137,9 @@ pub enum MigrateError {
     /// File system trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The recipe could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::cleanup::WriteError),
 }
 
 /// Runs setup.py (recording `setup()`'s arguments) and reads setup.cfg.

@@ -55,6 +55,9 @@ pub enum SdistError {
         /// What is wrong.
         detail: String,
     },
+    /// The archive could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::cleanup::WriteError),
     /// File system trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -154,19 +157,11 @@ pub fn write_sdist(
     let bytes = gz.finish()?;
     let file_name = format!("{base}.tar.gz");
     let path = out_dir.join(&file_name);
-    let _lock = crate::lock::output(&path).map_err(WheelError::from)?;
-    let (mut temp, _registered) = crate::cleanup::partial_file(&out_dir, &file_name)?;
-    temp.write_all(&bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(&path).map_err(|e| e.error)?;
-    fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o644))?;
+    crate::cleanup::write_atomically(&path, &bytes)?;
     Ok(WrittenSdist {
         path,
         file_name,
-        sha256: Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: crate::wheel::hex(&Sha256::digest(&bytes)),
         size: bytes.len() as u64,
         files,
     })

@@ -30,27 +30,9 @@ pub enum WheelError {
     /// A wheel file name or tag is invalid.
     #[error(transparent)]
     Tag(#[from] TagError),
-    /// Another build holds the output, and waiting for it failed.
+    /// The finished wheel could not be written under its final name.
     #[error(transparent)]
-    Lock(#[from] crate::lock::LockError),
-    /// The temporary file for an atomic write could not be created.
-    #[error("failed to create a temporary file in `{}`", .dir.display())]
-    TempFile {
-        /// The output directory.
-        dir: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The finished temporary file could not be renamed to its final name.
-    #[error("failed to move the finished wheel to `{}`", .path.display())]
-    Persist {
-        /// The final path.
-        path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
+    Write(#[from] crate::cleanup::WriteError),
     /// Building or reading the zip archive failed.
     #[error("zip archive error in `{}`", .wheel.display())]
     Zip {

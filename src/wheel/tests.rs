@@ -273,7 +273,8 @@ fn a_failed_rename_removes_the_temporary_file() {
     // A non-empty directory under the final name makes the rename fail.
     fs_err::create_dir_all(dir.path().join(FILE_NAME).join("blocker")).unwrap();
     let err = write_demo(dir.path(), None).unwrap_err();
-    assert!(matches!(err, WheelError::Persist { .. }), "{err:?}");
+    assert!(matches!(err, WheelError::Write(_)), "{err:?}");
+    assert!(err.to_string().contains(FILE_NAME), "{err}");
     let names: Vec<String> = fs_err::read_dir(dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())

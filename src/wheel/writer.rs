@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::io::{Cursor, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
@@ -105,7 +105,7 @@ fn write_archive(
         wheel: path.clone(),
         source,
     })?;
-    persist_atomically(out_dir, &path, &bytes)?;
+    crate::cleanup::write_atomically(&path, &bytes)?;
     Ok(WrittenWheel {
         path,
         file_name,
@@ -261,47 +261,6 @@ fn zip_bytes(entries: &[WheelEntry], modified: DateTime) -> zip::result::ZipResu
         zip.write_all(&entry.contents)?;
     }
     Ok(zip.finish()?.into_inner())
-}
-
-/// Writes `bytes` to a partial file in `out_dir`, syncs it, and renames it to `path`.
-fn persist_atomically(out_dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), WheelError> {
-    fs_err::create_dir_all(out_dir)?;
-    let final_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let _lock = crate::lock::output(path)?;
-    let (temp, _registered) =
-        crate::cleanup::partial_file(out_dir, &final_name).map_err(|source| {
-            WheelError::TempFile {
-                dir: out_dir.to_path_buf(),
-                source,
-            }
-        })?;
-    // The TempPath deletes the partial file if anything below fails.
-    let (file, temp_path) = temp.into_parts();
-    let mut file = fs_err::File::from_parts(file, PathBuf::from(&*temp_path));
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    // Renamed while still open (and locked), so a sweep never takes it for abandoned.
-    temp_path.persist(path).map_err(|err| WheelError::Persist {
-        path: path.to_path_buf(),
-        source: err.error,
-    })?;
-    drop(file);
-    sync_dir(out_dir);
-    Ok(())
-}
-
-/// Best-effort fsync of the directory so the rename survives a power cut; some file systems
-/// refuse it, and the wheel is already complete under its final name, so errors are ignored.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(handle) = fs_err::File::open(dir) {
-        let _ = handle.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 /// Lowercase hex of `bytes`.
