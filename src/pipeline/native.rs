@@ -11,7 +11,7 @@ use crate::plan::{BuildPlan, Flavour, Target};
 use crate::repair::{
     self, ExtensionFile, LibrarySearch, RepairError, RepairOptions, RepairReport, Unresolved,
 };
-use crate::tags::{PlatformTag, escape_name};
+use crate::tags::PlatformTag;
 use crate::toolchain::Toolchain;
 
 /// The native files of one wheel and its platform tags.
@@ -121,7 +121,7 @@ pub(super) fn finish(
     let repair_options = RepairOptions {
         bundle: options.bundle,
         search,
-        libs_dir: format!("{}.libs", escape_name(dist_name)),
+        libs_dir: crate::tags::libs_dir(dist_name),
         work_dir: options.build_dir.join("repaired").join(&target.id),
         internal_root: None,
     };

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::PipelineError;
 use crate::repair::{self, ExtensionFile, LibrarySearch, RepairError, RepairOptions, RepairReport};
-use crate::tags::{WheelFilename, escape_name};
+use crate::tags::WheelFilename;
 use crate::wheel::{self, WheelEntry, WheelError, WheelInfo, WrittenWheel};
 
 /// Settings of `cffi-wheel repair`.
@@ -51,7 +51,7 @@ pub fn repair_wheel(
         .prefix("cffi-wheel-repair-")
         .tempdir()?;
     let on_disk_root = scratch.path().join("unpacked");
-    let libs_dir = format!("{}.libs", escape_name(&filename.name));
+    let libs_dir = filename.libs_dir();
     let mut extensions = Vec::new();
     for member in &unpacked.payload {
         if !repair::is_elf_bytes(&member.contents) {

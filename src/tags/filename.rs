@@ -137,8 +137,14 @@ impl WheelFilename {
 
     /// The directory for bundled shared libraries, auditwheel's convention: `{escaped name}.libs`.
     pub fn libs_dir(&self) -> String {
-        format!("{}.libs", escape_name(&self.name))
+        libs_dir(&self.name)
     }
+}
+
+/// The directory for the bundled shared libraries of the distribution `name`:
+/// `{escaped name}.libs` (auditwheel's convention).
+pub fn libs_dir(name: &str) -> String {
+    format!("{}.libs", escape_name(name))
 }
 
 /// Describes what is wrong with a tag set, if anything: empty, or a tag repeated.

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use filename::{WheelFilename, escape_name, normalize_name};
+pub use filename::{WheelFilename, escape_name, libs_dir, normalize_name};
 pub use platform::{Arch, ManylinuxLegacy, PlatformTag};
 
 /// Errors from parsing or validating tags and wheel file names; each quotes the bad input.
