@@ -597,7 +597,10 @@ fn sdist(args: SdistArgs) -> Result<(), CliError> {
     let metadata = pipeline::core_metadata(&recipe)?;
     let out_dir = args.out_dir.unwrap_or_else(|| recipe.root.join("dist"));
     let written = crate::sdist::write_sdist(&recipe, &metadata, &out_dir, source_date_epoch()?)
-        .map_err(|e| CliError::Other(e.to_string()))?;
+        .map_err(|e| match e {
+            crate::sdist::SdistError::Recipe(e) => CliError::Recipe(e),
+            e => CliError::Other(e.to_string()),
+        })?;
     if args.json {
         return print_json(&written);
     }

@@ -42,6 +42,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Recipe(_) | CliError::Usage(_) => 2,
+            CliError::Build(PipelineError::Recipe(_)) => 2,
             _ => 1,
         }
     }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::PipelineError;
 use crate::plan::MIN_CFFI_RUNTIME;
-use crate::recipe::{Person, Recipe};
+use crate::recipe::{PathProblem, Person, Recipe, RecipeError};
 use crate::wheel::{self, CoreMetadata, WheelEntry};
 
 /// Reads a file, naming it on failure.
@@ -104,33 +104,45 @@ pub(super) fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, Pipeline
             executable: false,
         });
     }
+    let containment = recipe.containment();
     for package in &recipe.packages {
         let dir = recipe.root.join(package);
-        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| PipelineError::Read {
-                path: dir.clone(),
-                source: e.into(),
-            })?;
-            if !entry.file_type().is_file() || is_build_product(entry.path()) {
+        // Links are followed (their contents ship, as with setuptools) and checked again:
+        // the tree may have changed since the recipe was read.
+        let files = containment
+            .files_under(&dir, &package_base(&recipe.root, package))
+            .map_err(RecipeError::from)?;
+        for (archive, path) in files {
+            if is_build_product(&path) {
                 continue;
             }
-            let rel = entry
-                .path()
-                .strip_prefix(package_base(&recipe.root, package))
-                .unwrap_or(entry.path());
-            let archive = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
             entries.push(WheelEntry {
                 path: archive,
-                contents: read(entry.path())?,
+                contents: read(&path)?,
                 executable: false,
             });
         }
     }
     Ok(entries)
+}
+
+/// The wheels' output directory may not lie in a package directory: the next wheel would
+/// hold the earlier ones.
+pub fn check_out_dir(recipe: &Recipe, out_dir: &Path) -> Result<(), RecipeError> {
+    let real = |path: &Path| fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // The output directory may not exist yet: resolve its nearest existing ancestor.
+    let existing = out_dir.ancestors().find(|p| p.exists()).unwrap_or(out_dir);
+    let out_real = real(existing).join(out_dir.strip_prefix(existing).unwrap_or(Path::new("")));
+    for package in &recipe.packages {
+        if out_real.starts_with(real(&recipe.root.join(package))) {
+            return Err(PathProblem::OutDirInPackage {
+                out_dir: out_dir.to_path_buf(),
+                package: package.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// The directory a package's archive paths are relative to: its parent, so that

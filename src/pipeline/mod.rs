@@ -149,6 +149,9 @@ pub enum PipelineError {
     /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// The recipe's files cannot be published as they are (a link out of the project).
+    #[error(transparent)]
+    Recipe(#[from] crate::recipe::RecipeError),
     /// A setuptools project's backend or build environment failed.
     #[error(transparent)]
     Setuptools(Box<crate::setuptools::SetuptoolsError>),
@@ -176,6 +179,7 @@ pub fn build(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<BuildReport, PipelineError> {
+    contents::check_out_dir(recipe, &options.out_dir)?;
     let (toolchain, modules) =
         resolved_modules(recipe, interpreters, options, resolve::Prebuild::Run)?;
     let generated = generate_all(&modules, plan, interpreters, options, &recipe.root)?;

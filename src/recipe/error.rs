@@ -53,6 +53,9 @@ pub enum RecipeError {
         /// The declared options.
         known: Vec<String>,
     },
+    /// A file the recipe uses cannot be published (found while packing, not in the recipe).
+    #[error("{0}\nhelp: {help}", help = .0.help())]
+    Path(#[from] super::paths::PathProblem),
     /// The recipe is wrong at a place.
     #[error("{file}:{line}:{column}: {message}", file = .0.file.display(), line = .0.line, column = .0.column, message = .0.message)]
     At(Box<Located>),

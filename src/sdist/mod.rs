@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::recipe::Recipe;
+use crate::recipe::{PathProblem, Recipe, RecipeError, slash_path};
 use crate::tags::escape_name;
 use crate::wheel::{CoreMetadata, DEFAULT_SOURCE_DATE_EPOCH, WheelError};
 
@@ -55,18 +55,29 @@ pub enum SdistError {
         /// What is wrong.
         detail: String,
     },
+    /// A file leads out of the project or cannot be named in the archive.
+    #[error(transparent)]
+    Recipe(#[from] RecipeError),
     /// File system trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
+impl From<PathProblem> for SdistError {
+    fn from(problem: PathProblem) -> Self {
+        SdistError::Recipe(problem.into())
+    }
+}
+
 /// The files of the sdist, relative to the root, sorted.
 pub fn sdist_files(recipe: &Recipe, out_dir: &Path) -> Result<Vec<String>, SdistError> {
     let root = &recipe.root;
+    let containment = recipe.containment();
     let mut files = Vec::new();
     for fixed in [recipe.path.clone(), root.join("pyproject.toml")] {
         if fixed.is_file() {
-            files.push(relative(root, &fixed));
+            containment.check(&fixed)?;
+            files.push(relative(root, &fixed)?);
         }
     }
     let excludes = recipe
@@ -77,11 +88,15 @@ pub fn sdist_files(recipe: &Recipe, out_dir: &Path) -> Result<Vec<String>, Sdist
     for pattern in &recipe.sdist_include {
         let full = root.join(pattern);
         let paths = glob::glob(&full.to_string_lossy()).map_err(|e| glob_error(pattern, e))?;
-        for path in paths.flatten() {
+        for path in paths {
+            let path = path.map_err(|e| PathProblem::Walk {
+                path: e.path().to_path_buf(),
+                source: e.into(),
+            })?;
             if !path.is_file() || path.starts_with(out_dir) {
                 continue;
             }
-            let rel = relative(root, &path);
+            let rel = relative(root, &path)?;
             let hidden = rel.split('/').any(|part| NEVER.contains(&part));
             let compiled = [".pyc", ".pyo", ".so", ".o", ".pyd"]
                 .iter()
@@ -89,6 +104,8 @@ pub fn sdist_files(recipe: &Recipe, out_dir: &Path) -> Result<Vec<String>, Sdist
             if hidden || compiled || excludes.iter().any(|e| e.matches(&rel)) {
                 continue;
             }
+            // Only now: links in skipped directories (a venv's python) do not matter.
+            containment.check(&path)?;
             files.push(rel);
         }
     }
@@ -104,13 +121,8 @@ fn glob_error(pattern: &str, e: impl std::fmt::Display) -> SdistError {
     }
 }
 
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+fn relative(root: &Path, path: &Path) -> Result<String, PathProblem> {
+    slash_path(path.strip_prefix(root).unwrap_or(path))
 }
 
 /// Writes `name-version.tar.gz` into `out_dir`.
