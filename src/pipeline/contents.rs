@@ -290,6 +290,53 @@ modules:
     }
 
     #[test]
+    fn a_linked_file_in_a_package_ships_with_its_contents() {
+        let (dir, _) = project();
+        let root = dir.path();
+        std::os::unix::fs::symlink("../../helper.py", root.join("src/demo/linked.py")).unwrap();
+        let recipe = crate::recipe::parse(&root.join("cffi-wheel.yaml"), RECIPE).unwrap();
+        let linked = package_files(&recipe)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.path == "demo/linked.py")
+            .map(|e| e.contents);
+        assert_eq!(linked.as_deref(), Some(&b"X = 1\n"[..]));
+    }
+
+    #[test]
+    fn an_allowed_readme_link_out_of_the_project_fills_the_description() {
+        let (dir, _) = project();
+        let root = dir.path();
+        let shared = tempfile::tempdir().unwrap();
+        fs_err::write(shared.path().join("README.md"), "# Shared\n").unwrap();
+        std::os::unix::fs::symlink(shared.path().join("README.md"), root.join("README.md"))
+            .unwrap();
+        let text = RECIPE.replace(
+            "  version: '1.0'\n",
+            "  version: '1.0'\n  readme: README.md\n",
+        );
+        let file = root.join("cffi-wheel.yaml");
+        assert!(crate::recipe::parse(&file, &text).is_err());
+        let allowed = format!("{text}allow_outside_links: [README.md]\n");
+        let recipe = crate::recipe::parse(&file, &allowed).unwrap();
+        let metadata = core_metadata(&recipe).unwrap();
+        assert_eq!(metadata.description.as_deref(), Some("# Shared\n"));
+    }
+
+    #[test]
+    fn an_output_directory_inside_a_package_is_refused() {
+        let (dir, recipe) = project();
+        let inside = dir.path().join("src/demo/wheels");
+        let err = check_out_dir(&recipe, &inside).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("inside the package directory `src/demo`"),
+            "{err}"
+        );
+        assert!(check_out_dir(&recipe, &dir.path().join("dist")).is_ok());
+    }
+
+    #[test]
     fn entry_points_txt_is_a_dist_info_file() {
         let (_dir, recipe) = project();
         let extras = dist_info_extras(&recipe).unwrap();

@@ -21,7 +21,7 @@ pub enum PathProblem {
         target: PathBuf,
     },
     /// A file name that wheel and sdist entry names (UTF-8) cannot hold.
-    #[error("the file name `{}` is not UTF-8", path.display())]
+    #[error("the file name {path:?} is not UTF-8")]
     NotUtf8 {
         /// The file.
         path: PathBuf,
@@ -35,12 +35,11 @@ pub enum PathProblem {
         package: String,
     },
     /// A directory could not be walked (a loop of links, no permission).
-    #[error("cannot walk {}", path.display())]
+    #[error("cannot walk {}: {source}", path.display())]
     Walk {
         /// Where the walk stopped.
         path: PathBuf,
-        /// The cause.
-        #[source]
+        /// The cause (in the message: a recipe error shows no chain of causes).
         source: std::io::Error,
     },
 }

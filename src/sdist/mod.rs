@@ -86,6 +86,7 @@ pub fn sdist_files(recipe: &Recipe, out_dir: &Path) -> Result<Vec<String>, Sdist
         .map(|p| glob::Pattern::new(p).map_err(|e| glob_error(p, e)))
         .collect::<Result<Vec<_>, _>>()?;
     for pattern in &recipe.sdist_include {
+        utf8_names_under(root, pattern, out_dir)?;
         let full = root.join(pattern);
         let paths = glob::glob(&full.to_string_lossy()).map_err(|e| glob_error(pattern, e))?;
         for path in paths {
@@ -112,6 +113,34 @@ pub fn sdist_files(recipe: &Recipe, out_dir: &Path) -> Result<Vec<String>, Sdist
     files.sort();
     files.dedup();
     Ok(files)
+}
+
+/// The glob crate cannot match a name that is not UTF-8, so such a file would be left out
+/// without a word: look for one in the directory the pattern's literal part names.
+fn utf8_names_under(root: &Path, pattern: &str, out_dir: &Path) -> Result<(), PathProblem> {
+    let literal: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect();
+    let dir = root.join(literal);
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let walker = walkdir::WalkDir::new(&dir).into_iter().filter_entry(|e| {
+        !e.path().starts_with(out_dir) && e.file_name().to_str().is_none_or(|n| !NEVER.contains(&n))
+    });
+    for entry in walker.flatten() {
+        if entry.file_name().to_str().is_none() {
+            return Err(PathProblem::NotUtf8 {
+                path: entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(entry.path())
+                    .to_path_buf(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn glob_error(pattern: &str, e: impl std::fmt::Display) -> SdistError {
@@ -201,4 +230,76 @@ fn append(
     header.set_gid(0);
     header.set_entry_type(tar::EntryType::Regular);
     tar.append_data(&mut header, path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project whose sdist includes `data/*`, with `outside/secret.txt` beside it.
+    fn project(allow: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("project");
+        fs_err::create_dir_all(root.join("data")).unwrap();
+        fs_err::create_dir_all(dir.path().join("outside")).unwrap();
+        fs_err::write(dir.path().join("outside/secret.txt"), "outside\n").unwrap();
+        fs_err::write(root.join("data/a.txt"), "inside\n").unwrap();
+        let recipe = format!(
+            "package: {{name: demo, version: '1.0'}}\nmodules:\n  - name: demo\n    cdef: 'int f(void);'\nsdist:\n  include: ['data/*']\n{allow}"
+        );
+        fs_err::write(root.join("cffi-wheel.yaml"), recipe).unwrap();
+        (dir, root)
+    }
+
+    fn files(root: &Path) -> Result<Vec<String>, SdistError> {
+        let recipe = crate::recipe::load(root).unwrap();
+        sdist_files(&recipe, &root.join("dist"))
+    }
+
+    #[test]
+    fn a_link_to_a_file_inside_the_project_ships_with_its_contents() {
+        let (_dir, root) = project("");
+        std::os::unix::fs::symlink("a.txt", root.join("data/b.txt")).unwrap();
+        assert_eq!(
+            files(&root).unwrap(),
+            ["cffi-wheel.yaml", "data/a.txt", "data/b.txt"]
+        );
+        let recipe = crate::recipe::load(&root).unwrap();
+        let metadata = crate::pipeline::core_metadata(&recipe).unwrap();
+        let written = write_sdist(&recipe, &metadata, &root.join("dist"), None).unwrap();
+        let tar = flate2::read::GzDecoder::new(fs_err::File::open(&written.path).unwrap());
+        let mut archive = tar::Archive::new(tar);
+        let mut found = None;
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            if entry.path().unwrap().ends_with("data/b.txt") {
+                assert_eq!(entry.header().entry_type(), tar::EntryType::Regular);
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+                found = Some(text);
+            }
+        }
+        assert_eq!(found.as_deref(), Some("inside\n"));
+    }
+
+    #[test]
+    fn a_link_out_of_the_project_is_an_error_unless_allowed() {
+        let (dir, root) = project("");
+        let secret = dir.path().join("outside/secret.txt");
+        std::os::unix::fs::symlink(&secret, root.join("data/s.txt")).unwrap();
+        let err = files(&root).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("`data/s.txt` is a symbolic link to"),
+            "{err}"
+        );
+
+        let (dir, root) = project("allow_outside_links: [data/s.txt]\n");
+        std::os::unix::fs::symlink(
+            dir.path().join("outside/secret.txt"),
+            root.join("data/s.txt"),
+        )
+        .unwrap();
+        assert!(files(&root).unwrap().contains(&"data/s.txt".to_string()));
+    }
 }
