@@ -8,6 +8,9 @@ use super::super::paths::PathProblem;
 use super::super::raw::SStr;
 use super::Ctx;
 
+/// The help for a path that does not exist.
+const RELATIVE: &str = "paths are relative to the recipe's directory";
+
 /// Whether the relative `path` climbs above where it starts (`..` past the top), or is
 /// absolute.
 pub(super) fn escapes(path: &Path) -> bool {
@@ -30,7 +33,7 @@ impl Ctx<'_> {
     }
 
     /// `path` (for the entry `raw`) resolves inside the project, or through an allowed link.
-    pub(super) fn contained(&self, raw: &SStr, path: &Path) -> Result<(), RecipeError> {
+    fn contained(&self, raw: &SStr, path: &Path) -> Result<(), RecipeError> {
         self.containment
             .check(path)
             .map_err(|problem| self.path_problem(raw, &problem))
@@ -48,29 +51,37 @@ impl Ctx<'_> {
         Ok(raw.trim_start_matches("./").replace('\\', "/"))
     }
 
+    /// `rel` (written as `raw`) resolves inside the project and is an existing file (or,
+    /// with `dir`, directory); `help` says how such paths are written.
+    pub(super) fn existing(
+        &self,
+        raw: &SStr,
+        rel: &str,
+        dir: bool,
+        help: &str,
+    ) -> Result<(), RecipeError> {
+        let path = self.root.join(rel);
+        self.contained(raw, &path)?;
+        let (exists, what) = if dir {
+            (path.is_dir(), "directory")
+        } else {
+            (path.is_file(), "file")
+        };
+        if !exists {
+            return Err(self.err(raw, format!("{what} `{rel}` does not exist"), help));
+        }
+        Ok(())
+    }
+
     pub(super) fn existing_file(&self, raw: &SStr) -> Result<String, RecipeError> {
         let rel = self.inside(raw)?;
-        self.contained(raw, &self.root.join(&rel))?;
-        if !self.root.join(&rel).is_file() {
-            return Err(self.err(
-                raw,
-                format!("file `{rel}` does not exist"),
-                "paths are relative to the recipe's directory",
-            ));
-        }
+        self.existing(raw, &rel, false, RELATIVE)?;
         Ok(rel)
     }
 
     pub(super) fn existing_dir(&self, raw: &SStr) -> Result<String, RecipeError> {
         let rel = self.inside(raw)?;
-        self.contained(raw, &self.root.join(&rel))?;
-        if !self.root.join(&rel).is_dir() {
-            return Err(self.err(
-                raw,
-                format!("directory `{rel}` does not exist"),
-                "paths are relative to the recipe's directory",
-            ));
-        }
+        self.existing(raw, &rel, true, RELATIVE)?;
         Ok(rel.trim_end_matches('/').to_string())
     }
 

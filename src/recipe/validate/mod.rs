@@ -292,6 +292,18 @@ impl Ctx<'_> {
 
     fn readme(&self, raw: &SStr, explicit: Option<&SStr>) -> Result<Readme, RecipeError> {
         let path = self.existing_file(raw)?;
+        let file = self.root.join(&path);
+        let bytes = fs_err::read(&file).map_err(|source| RecipeError::Io { path: file, source })?;
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            return Err(self.err(
+                raw,
+                format!(
+                    "readme `{path}` is not UTF-8 text (bad byte at offset {})",
+                    e.valid_up_to()
+                ),
+                "save it as UTF-8: it becomes METADATA's description, which is UTF-8",
+            ));
+        }
         if let Some(content_type) = explicit {
             let base = content_type.split(';').next().unwrap_or("").trim();
             if !matches!(base, "text/markdown" | "text/x-rst" | "text/plain") {

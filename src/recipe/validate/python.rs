@@ -233,14 +233,12 @@ impl Ctx<'_> {
                 return Err(self.err(entry, format!("invalid module name `{name}`"), help));
             }
             let path = format!("{rel}.py");
-            self.contained(entry, &self.root.join(&path))?;
-            if !self.root.join(&path).is_file() {
-                return Err(self.err(
-                    entry,
-                    format!("file `{path}` does not exist"),
-                    "`py_modules` names `.py` files relative to the recipe's directory, without `.py`",
-                ));
-            }
+            self.existing(
+                entry,
+                &path,
+                false,
+                "`py_modules` names `.py` files relative to the recipe's directory, without `.py`",
+            )?;
             let clash = if found.iter().any(|m| m.name == name) {
                 Some("is listed twice".to_string())
             } else if let Some(package) =
