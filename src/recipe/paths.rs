@@ -135,10 +135,17 @@ impl Containment {
             .follow_links(true)
             .sort_by_file_name();
         for entry in walker {
-            let entry = entry.map_err(|e| PathProblem::Walk {
-                path: e.path().unwrap_or(dir).to_path_buf(),
-                source: e.into(),
-            })?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                // A dangling link (an editor's lock file) has nothing to ship, as in the sdist.
+                Err(e) if e.path().is_some_and(|p| !p.exists() && p.is_symlink()) => continue,
+                Err(e) => {
+                    return Err(PathProblem::Walk {
+                        path: e.path().unwrap_or(dir).to_path_buf(),
+                        source: e.into(),
+                    });
+                }
+            };
             if entry.path_is_symlink() {
                 self.check(entry.path())?;
             }
@@ -226,6 +233,20 @@ mod tests {
                 .check(&root.join("alias/a.py"))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_dangling_link_is_passed_over_and_a_loop_is_a_problem() {
+        let (_dir, root) = project();
+        std::os::unix::fs::symlink("user@host.1234", root.join("pkg/.#a.py")).unwrap();
+        let containment = Containment::new(&root, &[]);
+        let files = containment.files_under(&root.join("pkg"), &root).unwrap();
+        assert_eq!(files.len(), 1);
+        std::os::unix::fs::symlink("..", root.join("pkg/up")).unwrap();
+        let err = containment
+            .files_under(&root.join("pkg"), &root)
+            .unwrap_err();
+        assert!(matches!(err, PathProblem::Walk { .. }), "{err}");
     }
 
     #[test]
