@@ -16,6 +16,7 @@ mod ecosystem;
 mod errors;
 mod external;
 mod numba;
+mod paths;
 mod recipe_keys;
 mod scripts;
 mod setuptools;
