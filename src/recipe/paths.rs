@@ -49,8 +49,9 @@ impl PathProblem {
     pub fn help(&self) -> &'static str {
         match self {
             PathProblem::OutsideLink { .. } => {
-                "copy the file into the project, or, if its target is meant to be published, list \
-                 the link in `allow_outside_links` (docs/recipe.md)"
+                "copy the file into the project (or, for the sdist, leave it out with \
+                 `sdist.exclude`); if its target is meant to be published, list the link in \
+                 `allow_outside_links` (docs/recipe.md)"
             }
             PathProblem::NotUtf8 { .. } => {
                 "rename the file: wheel and sdist entry names are UTF-8 (non-UTF-8 names would be \

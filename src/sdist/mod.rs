@@ -283,7 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn a_link_out_of_the_project_is_an_error_unless_allowed() {
+    fn a_link_out_of_the_project_is_an_error_unless_excluded_or_allowed() {
         let (dir, root) = project("");
         let secret = dir.path().join("outside/secret.txt");
         std::os::unix::fs::symlink(&secret, root.join("data/s.txt")).unwrap();
@@ -293,6 +293,17 @@ mod tests {
                 .starts_with("`data/s.txt` is a symbolic link to"),
             "{err}"
         );
+
+        let (dir, root) = project("");
+        let excluded = fs_err::read_to_string(root.join("cffi-wheel.yaml")).unwrap()
+            + "  exclude: ['data/s.txt']\n";
+        fs_err::write(root.join("cffi-wheel.yaml"), excluded).unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("outside/secret.txt"),
+            root.join("data/s.txt"),
+        )
+        .unwrap();
+        assert_eq!(files(&root).unwrap(), ["cffi-wheel.yaml", "data/a.txt"]);
 
         let (dir, root) = project("allow_outside_links: [data/s.txt]\n");
         std::os::unix::fs::symlink(
