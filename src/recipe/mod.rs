@@ -370,6 +370,19 @@ pub fn parse_with(file: &Path, text: &str, config: &BuildConfig) -> Result<Recip
     Ok(recipe)
 }
 
+/// `text` as a valid SPDX expression: itself when it is one, else its canonical form when
+/// that is one (`MIT/Apache 2.0` → `MIT OR Apache-2.0`), else nothing.
+pub fn canonical_spdx(text: &str) -> Option<String> {
+    let text = text.trim();
+    if spdx::Expression::parse(text).is_ok() {
+        return Some(text.to_string());
+    }
+    spdx::Expression::canonicalize(text)
+        .ok()
+        .flatten()
+        .filter(|canonical| spdx::Expression::parse(canonical).is_ok())
+}
+
 fn serialize_display_list<S: serde::Serializer, T: std::fmt::Display>(
     items: &[T],
     serializer: S,

@@ -691,5 +691,16 @@ fn spdx_expressions_are_checked_and_valid_ones_pass() {
         );
     }
     let text = GOOD.replace("version: 0.1.0\n", "version: 0.1.0\n  license: GPL2\n");
-    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:4:12 (width 4): invalid SPDX license expression `GPL2`: unknown term | help: use SPDX identifiers joined by AND/OR, such as `MIT` or `Apache-2.0 OR MIT` (https://spdx.org/licenses/), or `LicenseRef-<name>` for others");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:4:12 (width 4): invalid SPDX license expression `GPL2`: unknown term | help: did you mean `GPL-2.0-only`?");
+}
+
+#[test]
+fn canonical_spdx_repairs_what_it_can_and_gives_up_on_free_text() {
+    use super::canonical_spdx;
+    assert_eq!(canonical_spdx(" MIT ").as_deref(), Some("MIT"));
+    assert_eq!(
+        canonical_spdx("apache with LLVM-exception/gpl-3.0+").as_deref(),
+        Some("Apache-2.0 WITH LLVM-exception OR GPL-3.0-or-later")
+    );
+    assert_eq!(canonical_spdx("Proprietary, all rights reserved"), None);
 }

@@ -234,14 +234,22 @@ impl Ctx<'_> {
 
     /// PEP 639: `License-Expression` is a valid SPDX expression.
     fn spdx(&self, license: &SStr) -> Result<(), RecipeError> {
-        spdx::Expression::parse(license.trim()).map_err(|e| {
-            self.err(
-                license,
-                format!("invalid SPDX license expression `{}`: {}", license.as_str(), e.reason),
-                "use SPDX identifiers joined by AND/OR, such as `MIT` or `Apache-2.0 OR MIT` (https://spdx.org/licenses/), or `LicenseRef-<name>` for others",
-            )
-        })?;
-        Ok(())
+        let Err(e) = spdx::Expression::parse(license.trim()) else {
+            return Ok(());
+        };
+        let help = match super::canonical_spdx(license) {
+            Some(canonical) => format!("did you mean `{canonical}`?"),
+            None => "use SPDX identifiers joined by AND/OR, such as `MIT` or `Apache-2.0 OR MIT` (https://spdx.org/licenses/), or `LicenseRef-<name>` for others".to_string(),
+        };
+        Err(self.err(
+            license,
+            format!(
+                "invalid SPDX license expression `{}`: {}",
+                license.as_str(),
+                e.reason
+            ),
+            &help,
+        ))
     }
 
     /// `version`, or the version read from `version_file`.
