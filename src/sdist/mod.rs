@@ -85,8 +85,8 @@ pub fn sdist_files(recipe: &Recipe, out_dir: &Path) -> Result<Vec<String>, Sdist
         .iter()
         .map(|p| glob::Pattern::new(p).map_err(|e| glob_error(p, e)))
         .collect::<Result<Vec<_>, _>>()?;
+    utf8_names_under(root, &recipe.sdist_include, out_dir)?;
     for pattern in &recipe.sdist_include {
-        utf8_names_under(root, pattern, out_dir)?;
         let full = root.join(pattern);
         let paths = glob::glob(&full.to_string_lossy()).map_err(|e| glob_error(pattern, e))?;
         for path in paths {
@@ -116,28 +116,34 @@ pub fn sdist_files(recipe: &Recipe, out_dir: &Path) -> Result<Vec<String>, Sdist
 }
 
 /// The glob crate cannot match a name that is not UTF-8, so such a file would be left out
-/// without a word: look for one in the directory the pattern's literal part names.
-fn utf8_names_under(root: &Path, pattern: &str, out_dir: &Path) -> Result<(), PathProblem> {
-    let literal: PathBuf = Path::new(pattern)
-        .components()
-        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+/// without a word: look for one in the directories the patterns' literal parts name (each
+/// walked once, not again below another).
+fn utf8_names_under(root: &Path, patterns: &[String], out_dir: &Path) -> Result<(), PathProblem> {
+    let mut dirs: Vec<PathBuf> = patterns
+        .iter()
+        .map(|pattern| {
+            let literal: PathBuf = Path::new(pattern)
+                .components()
+                .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+                .collect();
+            root.join(literal)
+        })
+        .filter(|dir| dir.is_dir())
         .collect();
-    let dir = root.join(literal);
-    if !dir.is_dir() {
-        return Ok(());
-    }
-    let walker = walkdir::WalkDir::new(&dir).into_iter().filter_entry(|e| {
-        !e.path().starts_with(out_dir) && e.file_name().to_str().is_none_or(|n| !NEVER.contains(&n))
-    });
-    for entry in walker.flatten() {
-        if entry.file_name().to_str().is_none() {
-            return Err(PathProblem::NotUtf8 {
-                path: entry
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(entry.path())
-                    .to_path_buf(),
-            });
+    dirs.sort();
+    dirs.dedup_by(|later, earlier| later.starts_with(earlier));
+    for dir in dirs {
+        let walker = walkdir::WalkDir::new(&dir).into_iter().filter_entry(|e| {
+            !e.path().starts_with(out_dir)
+                && e.file_name().to_str().is_none_or(|n| !NEVER.contains(&n))
+        });
+        for entry in walker.flatten() {
+            if entry.file_name().to_str().is_none() {
+                let path = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                return Err(PathProblem::NotUtf8 {
+                    path: path.to_path_buf(),
+                });
+            }
         }
     }
     Ok(())
