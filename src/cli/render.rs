@@ -23,6 +23,9 @@ pub enum CliError {
     /// Building failed.
     #[error(transparent)]
     Build(#[from] PipelineError),
+    /// Writing the sdist failed.
+    #[error(transparent)]
+    Sdist(crate::sdist::SdistError),
     /// An interpreter given with -i is unusable.
     #[error("interpreter {0} is unusable")]
     Interpreter(PathBuf, #[source] InterpreterError),
@@ -40,11 +43,22 @@ pub enum CliError {
     Other(String),
 }
 
+impl From<crate::sdist::SdistError> for CliError {
+    fn from(error: crate::sdist::SdistError) -> Self {
+        match error {
+            // A file that leads out of the project is bad input, shown at its recipe line.
+            crate::sdist::SdistError::Recipe(e) => CliError::Recipe(e),
+            e => CliError::Sdist(e),
+        }
+    }
+}
+
 impl CliError {
     /// The process exit code: 2 for bad input (recipe, arguments), 1 for failed builds.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Recipe(_) | CliError::Usage(_) => 2,
+            CliError::Build(PipelineError::Recipe(_)) => 2,
             _ => 1,
         }
     }

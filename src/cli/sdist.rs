@@ -25,8 +25,7 @@ pub(super) fn sdist(args: SdistArgs) -> Result<(), CliError> {
     let recipe = recipe::load(&args.path)?;
     let metadata = pipeline::core_metadata(&recipe)?;
     let out_dir = args.out_dir.unwrap_or_else(|| recipe.root.join("dist"));
-    let written = crate::sdist::write_sdist(&recipe, &metadata, &out_dir, source_date_epoch()?)
-        .map_err(|e| CliError::Other(e.to_string()))?;
+    let written = crate::sdist::write_sdist(&recipe, &metadata, &out_dir, source_date_epoch()?)?;
     if args.json {
         return print_json(&written);
     }

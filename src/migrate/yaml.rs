@@ -68,9 +68,16 @@ pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> Str
     if let Some(expression) = meta.first("License-Expression") {
         out.push_str(&format!("  license: {}\n", scalar(expression)));
     } else if let Some(license) = meta.first("License") {
-        // METADATA's License is free text; the recipe wants an SPDX expression (PEP 639).
-        out.push_str("  # license: an SPDX expression (PEP 639); check what setup.py said\n");
-        out.push_str(&format!("  license: {}\n", scalar(license)));
+        // METADATA's License is free text; the recipe wants an SPDX expression (PEP 639),
+        // and refuses anything else.
+        out.push_str(&format!(
+            "  # license: an SPDX expression (PEP 639); setup.py said {}\n",
+            scalar(license)
+        ));
+        match crate::recipe::canonical_spdx(license) {
+            Some(expression) => out.push_str(&format!("  license: {}\n", scalar(&expression))),
+            None => out.push_str("  # license: write the SPDX expression here\n"),
+        }
     }
     let license_files: Vec<String> = meta
         .all("License-File")

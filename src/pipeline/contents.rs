@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::PipelineError;
 use crate::plan::MIN_CFFI_RUNTIME;
-use crate::recipe::{Person, Recipe};
+use crate::recipe::{PathProblem, Person, Recipe, RecipeError};
 use crate::wheel::{self, CoreMetadata, WheelEntry};
 
 /// Reads a file, naming it on failure.
@@ -108,33 +108,45 @@ pub(super) fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, Pipeline
             executable: false,
         });
     }
+    let containment = recipe.containment();
     for package in &recipe.packages {
         let dir = recipe.root.join(package);
-        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| PipelineError::Read {
-                path: dir.clone(),
-                source: e.into(),
-            })?;
-            if !entry.file_type().is_file() || is_build_product(entry.path()) {
+        // Links are followed (their contents ship, as with setuptools) and checked again:
+        // the tree may have changed since the recipe was read.
+        let files = containment
+            .files_under(&dir, &package_base(&recipe.root, package))
+            .map_err(RecipeError::from)?;
+        for (archive, path) in files {
+            if is_build_product(&path) {
                 continue;
             }
-            let rel = entry
-                .path()
-                .strip_prefix(package_base(&recipe.root, package))
-                .unwrap_or(entry.path());
-            let archive = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
             entries.push(WheelEntry {
                 path: archive,
-                contents: read(entry.path())?,
+                contents: read(&path)?,
                 executable: false,
             });
         }
     }
     Ok(entries)
+}
+
+/// The wheels' output directory may not lie in a package directory: the next wheel would
+/// hold the earlier ones.
+pub fn check_out_dir(recipe: &Recipe, out_dir: &Path) -> Result<(), RecipeError> {
+    let real = |path: &Path| fs_err::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // The output directory may not exist yet: resolve its nearest existing ancestor.
+    let existing = out_dir.ancestors().find(|p| p.exists()).unwrap_or(out_dir);
+    let out_real = real(existing).join(out_dir.strip_prefix(existing).unwrap_or(Path::new("")));
+    for package in &recipe.packages {
+        if out_real.starts_with(real(&recipe.root.join(package))) {
+            return Err(PathProblem::OutDirInPackage {
+                out_dir: out_dir.to_path_buf(),
+                package: package.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// The directory a package's archive paths are relative to: its parent, so that
@@ -279,6 +291,53 @@ modules:
                 ("demo/__init__.py".to_string(), Vec::new()),
             ]
         );
+    }
+
+    #[test]
+    fn a_linked_file_in_a_package_ships_with_its_contents() {
+        let (dir, _) = project();
+        let root = dir.path();
+        std::os::unix::fs::symlink("../../helper.py", root.join("src/demo/linked.py")).unwrap();
+        let recipe = crate::recipe::parse(&root.join("cffi-wheel.yaml"), RECIPE).unwrap();
+        let linked = package_files(&recipe)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.path == "demo/linked.py")
+            .map(|e| e.contents);
+        assert_eq!(linked.as_deref(), Some(&b"X = 1\n"[..]));
+    }
+
+    #[test]
+    fn an_allowed_readme_link_out_of_the_project_fills_the_description() {
+        let (dir, _) = project();
+        let root = dir.path();
+        let shared = tempfile::tempdir().unwrap();
+        fs_err::write(shared.path().join("README.md"), "# Shared\n").unwrap();
+        std::os::unix::fs::symlink(shared.path().join("README.md"), root.join("README.md"))
+            .unwrap();
+        let text = RECIPE.replace(
+            "  version: '1.0'\n",
+            "  version: '1.0'\n  readme: README.md\n",
+        );
+        let file = root.join("cffi-wheel.yaml");
+        assert!(crate::recipe::parse(&file, &text).is_err());
+        let allowed = format!("{text}allow_outside_links: [README.md]\n");
+        let recipe = crate::recipe::parse(&file, &allowed).unwrap();
+        let metadata = core_metadata(&recipe).unwrap();
+        assert_eq!(metadata.description.as_deref(), Some("# Shared\n"));
+    }
+
+    #[test]
+    fn an_output_directory_inside_a_package_is_refused() {
+        let (dir, recipe) = project();
+        let inside = dir.path().join("src/demo/wheels");
+        let err = check_out_dir(&recipe, &inside).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("inside the package directory `src/demo`"),
+            "{err}"
+        );
+        assert!(check_out_dir(&recipe, &dir.path().join("dist")).is_ok());
     }
 
     #[test]

@@ -201,6 +201,9 @@ pub enum PipelineError {
     /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// The recipe's files cannot be published as they are (a link out of the project).
+    #[error(transparent)]
+    Recipe(#[from] crate::recipe::RecipeError),
     /// A setuptools project's backend or build environment failed.
     #[error(transparent)]
     Setuptools(Box<crate::setuptools::SetuptoolsError>),
@@ -231,6 +234,7 @@ pub fn build(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<BuildReport, PipelineError> {
+    contents::check_out_dir(recipe, &options.out_dir)?;
     let _build_dir = hold_build_dir(options)?;
     let (toolchain, modules) =
         resolved_modules(recipe, interpreters, options, resolve::Prebuild::Run)?;
@@ -323,7 +327,7 @@ pub fn describe_recipe(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<PlanDescription, PipelineError> {
-    let _build_dir = hold_build_dir(options)?;
+    // No lock: describing writes nothing into the build directory.
     let (_, modules) =
         resolved_modules(recipe, interpreters, options, resolve::Prebuild::Describe)?;
     Ok(PlanDescription {

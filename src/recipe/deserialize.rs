@@ -16,6 +16,7 @@ pub(super) fn deserialize(locator: &Locator, text: &str) -> Result<RawRecipe, Re
         marked_yaml::parse_yaml_with_options(0, text, options)
             .map_err(|e| load_error(locator, e))?
     };
+    no_list_for_a_mapping(locator, &node)?;
     let mut raw: RawRecipe = marked_yaml::from_node(&node).map_err(|e| {
         let span = e.path().and_then(|path| {
             let unknown = match &*e {
@@ -28,6 +29,62 @@ pub(super) fn deserialize(locator: &Locator, text: &str) -> Result<RawRecipe, Re
     })?;
     raw.locate_keys(&node);
     Ok(raw)
+}
+
+/// serde reads a list into a struct field by field (`build: [cp311]` is `interpreters:
+/// cp311`), which gives a baffling error about the first field: where the recipe has a
+/// mapping, a list is reported as what it is.
+fn no_list_for_a_mapping(locator: &Locator, root: &Node) -> Result<(), RecipeError> {
+    let Some(top) = root.as_mapping() else {
+        return Ok(());
+    };
+    for key in ["package", "build", "test", "sdist"] {
+        if let Some(node) = top.get_node(key) {
+            mapping(locator, node, &format!("`{key}`"))?;
+        }
+    }
+    if let Some(package) = top.get_node("package") {
+        for key in ["authors", "maintainers"] {
+            for person in items(field(package, key)) {
+                mapping(locator, person, &format!("an entry of `{key}`"))?;
+            }
+        }
+    }
+    for module in items(top.get_node("modules")) {
+        mapping(locator, module, "a module")?;
+        let overrides = items(field(module, "overrides"));
+        for module_like in std::iter::once(module).chain(overrides) {
+            mapping(locator, module_like, "an override")?;
+            for step in items(field(module_like, "prebuild")) {
+                mapping(locator, step, "a prebuild step")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The value of `key` in a mapping node.
+fn field<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+    node.as_mapping().and_then(|m| m.get_node(key))
+}
+
+/// The items of a list node (none for anything else).
+fn items(node: Option<&Node>) -> impl Iterator<Item = &Node> {
+    node.and_then(Node::as_sequence)
+        .into_iter()
+        .flat_map(|s| s.iter())
+}
+
+/// `node`, which the recipe has as `what`, is no list.
+fn mapping(locator: &Locator, node: &Node, what: &str) -> Result<(), RecipeError> {
+    match node {
+        Node::Sequence(list) => Err(locator.error(
+            list.span(),
+            format!("wrong type: {what} must be a mapping, not a list"),
+            Some("write `key: value` lines (see docs/recipe.md for the keys)".into()),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Finds the node that serde's path (`modules[0].libraries`) names; for an unknown key, the

@@ -44,7 +44,7 @@ pub enum RecipeError {
     },
     /// `--config` names an option the recipe does not declare.
     #[error(
-        "--config {name}: the recipe declares no option `{name}` (declared: {})",
+        "--config {name}: the recipe declares no option `{name}` (declared: {})\nhelp: declare it under `options:` in the recipe, or drop the --config argument",
         if known.is_empty() { "none".to_string() } else { known.join(", ") }
     )]
     UnknownOption {
@@ -53,9 +53,20 @@ pub enum RecipeError {
         /// The declared options.
         known: Vec<String>,
     },
+    /// A file the recipe uses cannot be published (found while packing, not in the recipe).
+    #[error("{0}\nhelp: {help}", help = .0.help())]
+    Path(super::paths::PathProblem),
     /// The recipe is wrong at a place.
     #[error("{file}:{line}:{column}: {message}", file = .0.file.display(), line = .0.line, column = .0.column, message = .0.message)]
     At(Box<Located>),
+}
+
+// Not `#[from]`: that would make the problem this error's cause, and the command line
+// would print its message twice.
+impl From<super::paths::PathProblem> for RecipeError {
+    fn from(problem: super::paths::PathProblem) -> Self {
+        RecipeError::Path(problem)
+    }
 }
 
 impl RecipeError {

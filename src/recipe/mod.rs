@@ -6,6 +6,7 @@
 mod config;
 mod deserialize;
 mod error;
+mod paths;
 mod pyproject;
 pub mod raw;
 mod sdist;
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 pub use config::{BuildConfig, host_platform, parse_assignment};
 pub use error::{Located, Locator, RecipeError};
+pub use paths::{Containment, PathProblem, slash_path};
 
 /// The default recipe file name in a project directory.
 pub const RECIPE_FILE: &str = "cffi-wheel.yaml";
@@ -48,6 +50,16 @@ pub struct Recipe {
     pub sdist_include: Vec<String>,
     /// `sdist.exclude` globs.
     pub sdist_exclude: Vec<String>,
+    /// Symbolic links (relative to the root, `/`-separated) whose targets may lie outside
+    /// the project and still be published.
+    pub allow_outside_links: Vec<String>,
+}
+
+impl Recipe {
+    /// The check that files to publish stay inside the project (or pass an allowed link).
+    pub fn containment(&self) -> Containment {
+        Containment::new(&self.root, &self.allow_outside_links)
+    }
 }
 
 /// Checked distribution metadata.
@@ -304,9 +316,11 @@ pub fn locate(path: &Path) -> Result<PathBuf, RecipeError> {
     let candidate = if path.is_dir() {
         let yaml = path.join(RECIPE_FILE);
         let pyproject = path.join("pyproject.toml");
+        // A pyproject.toml that is not valid TOML may be the recipe: its syntax error is
+        // the one to report (not "cffi-wheel.yaml does not exist").
         let toml_recipe = !yaml.is_file()
             && fs_err::read_to_string(&pyproject).is_ok_and(|text| {
-                pyproject::has_recipe(text.strip_prefix('\u{feff}').unwrap_or(&text))
+                pyproject::may_hold_recipe(text.strip_prefix('\u{feff}').unwrap_or(&text))
             });
         if toml_recipe { pyproject } else { yaml }
     } else {
@@ -354,6 +368,19 @@ pub fn parse_with(file: &Path, text: &str, config: &BuildConfig) -> Result<Recip
     recipe.sdist_include = sdist_include;
     recipe.sdist_exclude = sdist_exclude;
     Ok(recipe)
+}
+
+/// `text` as a valid SPDX expression: itself when it is one, else its canonical form when
+/// that is one (`MIT/Apache 2.0` → `MIT OR Apache-2.0`), else nothing.
+pub fn canonical_spdx(text: &str) -> Option<String> {
+    let text = text.trim();
+    if spdx::Expression::parse(text).is_ok() {
+        return Some(text.to_string());
+    }
+    spdx::Expression::canonicalize(text)
+        .ok()
+        .flatten()
+        .filter(|canonical| spdx::Expression::parse(canonical).is_ok())
 }
 
 fn serialize_display_list<S: serde::Serializer, T: std::fmt::Display>(

@@ -56,18 +56,18 @@ impl Lines<'_> {
     }
 }
 
-/// Whether `text` has a `[tool.cffi-wheel]` table.
-pub fn has_recipe(text: &str) -> bool {
-    DeTable::parse(text)
-        .ok()
-        .and_then(|root| {
-            let tool = root.get_ref().get("tool")?;
-            match tool.get_ref() {
-                DeValue::Table(t) => t.get("cffi-wheel").map(|_| true),
-                _ => None,
-            }
+/// Whether `text` has a `[tool.cffi-wheel]` table, or is no valid TOML (so that reading it
+/// as the recipe reports where).
+pub fn may_hold_recipe(text: &str) -> bool {
+    let Ok(root) = DeTable::parse(text) else {
+        return true;
+    };
+    root.get_ref()
+        .get("tool")
+        .is_some_and(|tool| match tool.get_ref() {
+            DeValue::Table(t) => t.contains_key("cffi-wheel"),
+            _ => false,
         })
-        .unwrap_or(false)
 }
 
 /// The recipe node tree of a pyproject.toml.
@@ -80,7 +80,10 @@ pub fn to_node(locator: &Locator, text: &str) -> Result<Node, RecipeError> {
             line,
             column,
             format!("this is not valid TOML: {}", e.message()),
-            None,
+            Some(
+                "fix the TOML syntax here: `key = value` pairs, quoted strings, `[table]` headers"
+                    .into(),
+            ),
         )
     })?;
     let root_span = lines.span(&root.span());
@@ -129,7 +132,11 @@ pub fn to_node(locator: &Locator, text: &str) -> Result<Node, RecipeError> {
         let key = MarkedScalarNode::new(lines.span(&project.span()), "package");
         out.insert(key, package);
     } else if let Some((key, _)) = version_file {
-        return Err(locator.error(key.span(), "`version-file` needs a [project] table", None));
+        return Err(locator.error(
+            key.span(),
+            "`version-file` needs a [project] table",
+            Some("add [project] with `name` and `dynamic = [\"version\"]`".into()),
+        ));
     }
     Ok(Node::Mapping(out))
 }
@@ -180,6 +187,9 @@ fn project_to_package(
     let DeValue::Table(table) = project else {
         return Err(locator.error(&lines.span(&range), "[project] must be a table", None));
     };
+    if let Some(dynamic) = table.get("dynamic") {
+        check_dynamic(locator, lines, table, dynamic)?;
+    }
     let mut package = MarkedMappingNode::new_empty(lines.span(&range));
     for (key, value) in in_file_order(table) {
         let name = key.get_ref().as_ref();
@@ -237,6 +247,52 @@ fn project_to_package(
         package.insert(MarkedScalarNode::new(key_span, *ours), converted);
     }
     Ok(Node::Mapping(package))
+}
+
+/// `[project] dynamic`: PEP 621 fields other than `name`, none also given statically, and
+/// only those cffi-wheel can fill (`version`, from `version-file`): any other would be left
+/// out of METADATA without a word.
+fn check_dynamic(
+    locator: &Locator,
+    lines: &Lines<'_>,
+    project: &DeTable<'_>,
+    dynamic: &toml::Spanned<DeValue<'_>>,
+) -> Result<(), RecipeError> {
+    let DeValue::Array(items) = dynamic.get_ref() else {
+        return Err(locator.error(
+            &lines.span(&dynamic.span()),
+            "`dynamic` must be a list of field names",
+            Some("write `dynamic = [\"version\"]`".into()),
+        ));
+    };
+    for item in items {
+        let span = lines.span(&item.span());
+        let DeValue::String(field) = item.get_ref() else {
+            let help = Some("write `dynamic = [\"version\"]`".into());
+            return Err(locator.error(&span, "`dynamic` lists field names (strings)", help));
+        };
+        let field = field.as_ref();
+        let (message, help) = if project.contains_key(field) {
+            (
+                format!("`{field}` is listed in `dynamic` and also given in [project]"),
+                "PEP 621: a field is either given in [project] or listed in `dynamic`; remove one",
+            )
+        } else if field == "name" {
+            (
+                "`name` may not be dynamic (PEP 621)".to_string(),
+                "give `name` in [project]",
+            )
+        } else if field != "version" {
+            (
+                format!("cffi-wheel cannot fill the dynamic field `{field}`"),
+                "give it in [project]; only `version` can be dynamic (read from `[tool.cffi-wheel] version-file`)",
+            )
+        } else {
+            continue;
+        };
+        return Err(locator.error(&span, message, Some(help.into())));
+    }
+    Ok(())
 }
 
 /// One field of an inline table, as a scalar (`readme = {file = "README.md"}` → the path).

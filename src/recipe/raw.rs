@@ -87,6 +87,9 @@ pub struct RawRecipe {
     /// What goes into the sdist besides the files the recipe references.
     #[serde(default)]
     pub sdist: Option<RawSdist>,
+    /// Symbolic links whose targets may lie outside the project and still be published.
+    #[serde(default)]
+    pub allow_outside_links: Vec<SStr>,
 }
 
 /// Values whose [`SMap`] keys get their places from the node tree.

@@ -179,7 +179,8 @@ fn an_undeclared_config_option_is_an_error() {
     let err = configured(&[("nope", "1")]).expect_err("unknown option");
     assert_eq!(
         err.to_string(),
-        "--config nope: the recipe declares no option `nope` (declared: flavour, system_lib)"
+        "--config nope: the recipe declares no option `nope` (declared: flavour, system_lib)\n\
+         help: declare it under `options:` in the recipe, or drop the --config argument"
     );
 }
 
@@ -670,4 +671,36 @@ fn an_empty_cdef_is_an_error_at_the_cdef() {
         "{error}"
     );
     assert!(error.contains("help: declare the C functions"), "{error}");
+}
+
+#[test]
+fn spdx_expressions_are_checked_and_valid_ones_pass() {
+    for license in [
+        "MIT",
+        "Apache-2.0 OR MIT",
+        "(MIT AND BSD-3-Clause)",
+        "LicenseRef-Proprietary",
+    ] {
+        let text = GOOD.replace(
+            "version: 0.1.0\n",
+            &format!("version: 0.1.0\n  license: '{license}'\n"),
+        );
+        assert!(
+            parse(Path::new("/project/cffi-wheel.yaml"), &text).is_ok(),
+            "{license}"
+        );
+    }
+    let text = GOOD.replace("version: 0.1.0\n", "version: 0.1.0\n  license: GPL2\n");
+    insta::assert_snapshot!(error_of(&text), @"/project/cffi-wheel.yaml:4:12 (width 4): invalid SPDX license expression `GPL2`: unknown term | help: did you mean `GPL-2.0-only`?");
+}
+
+#[test]
+fn canonical_spdx_repairs_what_it_can_and_gives_up_on_free_text() {
+    use super::canonical_spdx;
+    assert_eq!(canonical_spdx(" MIT ").as_deref(), Some("MIT"));
+    assert_eq!(
+        canonical_spdx("apache with LLVM-exception/gpl-3.0+").as_deref(),
+        Some("Apache-2.0 WITH LLVM-exception OR GPL-3.0-or-later")
+    );
+    assert_eq!(canonical_spdx("Proprietary, all rights reserved"), None);
 }

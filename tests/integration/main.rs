@@ -18,6 +18,7 @@ mod errors;
 mod external;
 mod faults;
 mod numba;
+mod paths;
 mod recipe_keys;
 mod scripts;
 mod setuptools;

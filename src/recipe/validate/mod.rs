@@ -1,32 +1,41 @@
 //! Raw recipe → checked [`Recipe`], with located errors.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use marked_yaml::Spanned;
 
+mod files;
 mod native;
 mod python;
 
 use super::raw::{RawBuild, RawModule, RawPackage, RawPerson, RawRecipe, RawTest, SStr};
 use super::{
-    BuildSettings, Language, LimitedApi, Locator, Module, Package, Person, Readme, Recipe,
-    RecipeError, TestSettings, TextOrigin,
+    BuildSettings, Containment, Language, LimitedApi, Locator, Module, Package, Person, Readme,
+    Recipe, RecipeError, TestSettings, TextOrigin,
 };
 
 /// Checks raw data into a [`Recipe`].
 pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, RecipeError> {
     let path = locator.file().to_path_buf();
     let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         locator,
         root: &root,
+        containment: Containment::new(&root, &[]),
     };
+    let allow_outside_links = ctx.allowed_links(&raw.allow_outside_links)?;
+    ctx.containment = Containment::new(&root, &allow_outside_links);
+    if let Some(sdist) = &raw.sdist {
+        for pattern in sdist.include.iter().chain(&sdist.exclude) {
+            ctx.inside(pattern)?;
+        }
+    }
     let package = ctx.package(&raw.package)?;
     let packages = raw
         .packages
         .iter()
-        .map(|p| ctx.existing_dir(p))
+        .map(|p| ctx.package_dir(p))
         .collect::<Result<Vec<_>, _>>()?;
     if raw.modules.is_empty() {
         return Err(locator.error(
@@ -38,6 +47,9 @@ pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, Reci
     let mut modules: Vec<Module> = Vec::new();
     for module in raw.modules.iter() {
         let checked = ctx.module(module)?;
+        if let Some(name) = &module.name {
+            ctx.not_a_package_dir(name, &packages)?;
+        }
         if !checked.name.is_empty() && modules.iter().any(|m| m.name == checked.name) {
             let span = module
                 .name
@@ -66,6 +78,7 @@ pub(super) fn validate(locator: &Locator, raw: RawRecipe) -> Result<Recipe, Reci
         test,
         sdist_include: Vec::new(),
         sdist_exclude: Vec::new(),
+        allow_outside_links,
     })
 }
 
@@ -98,6 +111,8 @@ fn strings(items: &[SStr]) -> Vec<String> {
 struct Ctx<'a> {
     locator: &'a Locator,
     root: &'a Path,
+    /// Where files to publish must resolve.
+    containment: Containment,
 }
 
 impl Ctx<'_> {
@@ -106,7 +121,36 @@ impl Ctx<'_> {
             .error(at.span(), message, Some(help.to_string()))
     }
 
+    /// An extension module may not have the path of a directory in a package: the wheel
+    /// would hold both, and `import` finds the package, never the module.
+    fn not_a_package_dir(&self, name: &SStr, packages: &[String]) -> Result<(), RecipeError> {
+        let path = name.replace('.', "/");
+        for package in packages {
+            let base = Path::new(package).parent().unwrap_or(Path::new(""));
+            if self.root.join(base).join(&path).is_dir() {
+                return Err(self.err(
+                    name,
+                    format!(
+                        "module `{}` is named like the directory `{}` of package `{package}`: \
+                         the wheel could not import it",
+                        name.as_str(),
+                        base.join(&path).display()
+                    ),
+                    "name the module inside the package, such as `fastmath._fastmath`",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn package(&self, raw: &RawPackage) -> Result<Package, RecipeError> {
+        if raw.name.trim().is_empty() {
+            return Err(self.err(
+                &raw.name,
+                "the package name is empty".into(),
+                "write the distribution name, such as `name: fast-math`",
+            ));
+        }
         pep508_rs::PackageName::from_str(&raw.name).map_err(|e| {
             let help =
                 "use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit";
@@ -152,6 +196,9 @@ impl Ctx<'_> {
                 ));
             }
         }
+        if let Some(license) = &raw.license {
+            self.spdx(license)?;
+        }
         let readme = raw
             .readme
             .as_ref()
@@ -183,6 +230,26 @@ impl Ctx<'_> {
             keywords: strings(&raw.keywords),
             classifiers: strings(&raw.classifiers),
         })
+    }
+
+    /// PEP 639: `License-Expression` is a valid SPDX expression.
+    fn spdx(&self, license: &SStr) -> Result<(), RecipeError> {
+        let Err(e) = spdx::Expression::parse(license.trim()) else {
+            return Ok(());
+        };
+        let help = match super::canonical_spdx(license) {
+            Some(canonical) => format!("did you mean `{canonical}`?"),
+            None => "use SPDX identifiers joined by AND/OR, such as `MIT` or `Apache-2.0 OR MIT` (https://spdx.org/licenses/), or `LicenseRef-<name>` for others".to_string(),
+        };
+        Err(self.err(
+            license,
+            format!(
+                "invalid SPDX license expression `{}`: {}",
+                license.as_str(),
+                e.reason
+            ),
+            &help,
+        ))
     }
 
     /// `version`, or the version read from `version_file`.
@@ -233,6 +300,18 @@ impl Ctx<'_> {
 
     fn readme(&self, raw: &SStr, explicit: Option<&SStr>) -> Result<Readme, RecipeError> {
         let path = self.existing_file(raw)?;
+        let file = self.root.join(&path);
+        let bytes = fs_err::read(&file).map_err(|source| RecipeError::Io { path: file, source })?;
+        if let Err(e) = std::str::from_utf8(&bytes) {
+            return Err(self.err(
+                raw,
+                format!(
+                    "readme `{path}` is not UTF-8 text (bad byte at offset {})",
+                    e.valid_up_to()
+                ),
+                "save it as UTF-8: it becomes METADATA's description, which is UTF-8",
+            ));
+        }
         if let Some(content_type) = explicit {
             let base = content_type.split(';').next().unwrap_or("").trim();
             if !matches!(base, "text/markdown" | "text/x-rst" | "text/plain") {
@@ -283,6 +362,16 @@ impl Ctx<'_> {
                         name,
                         format!("invalid module name `{}`", name.as_str()),
                         "use a dotted Python identifier such as `fastmath._fastmath`",
+                    ));
+                }
+                if let Some(keyword) = name.split('.').find(|part| python::is_keyword(part)) {
+                    return Err(self.err(
+                        name,
+                        format!(
+                            "module name `{}` holds the Python keyword `{keyword}`: it cannot be imported",
+                            name.as_str()
+                        ),
+                        "rename that part, such as `class_` for `class`",
                     ));
                 }
                 name.as_str().to_string()
@@ -476,94 +565,6 @@ impl Ctx<'_> {
             opt_level,
             debug_info,
         })
-    }
-
-    /// A path relative to the root that stays inside it, `/`-separated.
-    fn inside(&self, raw: &SStr) -> Result<String, RecipeError> {
-        let path = Path::new(raw.as_str());
-        let escapes = path.is_absolute()
-            || path
-                .components()
-                .try_fold(0i32, |depth, c| match c {
-                    Component::ParentDir if depth == 0 => None,
-                    Component::ParentDir => Some(depth - 1),
-                    Component::Normal(_) => Some(depth + 1),
-                    _ => Some(depth),
-                })
-                .is_none();
-        if escapes {
-            return Err(self.err(
-                raw,
-                format!("`{}` is outside the project directory", **raw),
-                "paths are relative to the recipe and must stay inside its directory",
-            ));
-        }
-        Ok(raw.trim_start_matches("./").replace('\\', "/"))
-    }
-
-    fn existing_file(&self, raw: &SStr) -> Result<String, RecipeError> {
-        let rel = self.inside(raw)?;
-        if !self.root.join(&rel).is_file() {
-            return Err(self.err(
-                raw,
-                format!("file `{rel}` does not exist"),
-                "paths are relative to the recipe's directory",
-            ));
-        }
-        Ok(rel)
-    }
-
-    fn existing_dir(&self, raw: &SStr) -> Result<String, RecipeError> {
-        let rel = self.inside(raw)?;
-        if !self.root.join(&rel).is_dir() {
-            return Err(self.err(
-                raw,
-                format!("directory `{rel}` does not exist"),
-                "paths are relative to the recipe's directory",
-            ));
-        }
-        Ok(rel.trim_end_matches('/').to_string())
-    }
-
-    fn dirs(&self, raw: &[SStr]) -> Result<Vec<PathBuf>, RecipeError> {
-        raw.iter()
-            .map(|d| self.existing_dir(d).map(|rel| self.root.join(rel)))
-            .collect()
-    }
-
-    fn read(&self, raw: &SStr) -> Result<String, RecipeError> {
-        let rel = self.existing_file(raw)?;
-        let path = self.root.join(&rel);
-        fs_err::read_to_string(&path).map_err(|source| RecipeError::Io { path, source })
-    }
-
-    fn glob(&self, raw: &SStr) -> Result<Vec<PathBuf>, RecipeError> {
-        let rel = self.inside(raw)?;
-        let pattern = self.root.join(&rel);
-        let bad_pattern = |e: String| {
-            self.err(
-                raw,
-                format!("invalid glob `{rel}`: {e}"),
-                "use `*`, `?`, `[...]` and `**`",
-            )
-        };
-        let paths =
-            glob::glob(&pattern.to_string_lossy()).map_err(|e| bad_pattern(e.to_string()))?;
-        let mut found = Vec::new();
-        for entry in paths {
-            let path = entry.map_err(|e| bad_pattern(e.to_string()))?;
-            if path.is_file() {
-                found.push(path);
-            }
-        }
-        if found.is_empty() {
-            return Err(self.err(
-                raw,
-                format!("`{rel}` matches no file"),
-                "check the path; globs are relative to the recipe's directory",
-            ));
-        }
-        Ok(found)
     }
 }
 

@@ -1,12 +1,13 @@
 //! Module keys about native code from elsewhere: build scripts, external libraries,
 //! prebuild steps.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use marked_yaml::Spanned;
 
 use super::super::raw::{RawModule, RawPrebuild, SStr};
 use super::super::{LinkMode, PrebuildStep, RecipeError, ScriptRef};
+use super::files::escapes;
 use super::{Ctx, strings};
 
 impl Ctx<'_> {
@@ -103,6 +104,31 @@ impl Ctx<'_> {
                 format!("{cwd}/**/*")
             }],
         };
+        for output in &raw.outputs {
+            if escapes(Path::new(output.as_str())) {
+                return Err(self.err(
+                    output,
+                    format!("prebuild output `{}` leaves $OUT_DIR", output.as_str()),
+                    "outputs are relative to $OUT_DIR and stay in it, such as `libfoo.a` or `lib/libfoo.a`",
+                ));
+            }
+        }
+        for dir in &raw.include_dirs {
+            match dir.strip_prefix("$OUT_DIR") {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                    if escapes(Path::new(rest.trim_start_matches('/'))) {
+                        return Err(self.err(
+                            dir,
+                            format!("prebuild include dir `{}` leaves $OUT_DIR", dir.as_str()),
+                            "write `$OUT_DIR/include` (a directory the step made) or a project-relative path",
+                        ));
+                    }
+                }
+                _ => {
+                    self.inside(dir)?;
+                }
+            }
+        }
         Ok(PrebuildStep {
             run: raw.run.as_str().to_string(),
             cwd: self.root.join(&cwd),

@@ -217,6 +217,13 @@ impl Ctx<'_> {
                 ));
             }
             let name = rel.rsplit('/').next().unwrap_or(rel);
+            if is_keyword(name) {
+                return Err(self.err(
+                    entry,
+                    format!("module name `{name}` is a Python keyword: it cannot be imported"),
+                    "rename the file, such as `class_.py` for `class.py`",
+                ));
+            }
             if !is_identifier(name) {
                 let help = if name.contains('.') {
                     "`py_modules` holds top-level modules; list a package's directory in `packages`"
@@ -226,13 +233,12 @@ impl Ctx<'_> {
                 return Err(self.err(entry, format!("invalid module name `{name}`"), help));
             }
             let path = format!("{rel}.py");
-            if !self.root.join(&path).is_file() {
-                return Err(self.err(
-                    entry,
-                    format!("file `{path}` does not exist"),
-                    "`py_modules` names `.py` files relative to the recipe's directory, without `.py`",
-                ));
-            }
+            self.existing(
+                entry,
+                &path,
+                false,
+                "`py_modules` names `.py` files relative to the recipe's directory, without `.py`",
+            )?;
             let clash = if found.iter().any(|m| m.name == name) {
                 Some("is listed twice".to_string())
             } else if let Some(package) =
@@ -292,4 +298,15 @@ pub(super) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c == '_' || c.is_alphabetic())
         && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// Python 3's keywords: a module named so cannot be imported with `import`.
+pub(super) fn is_keyword(name: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    KEYWORDS.contains(&name)
 }
