@@ -147,8 +147,12 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The interpreters to consider, and selectors to apply, from `-i` values.
-fn resolve_interpreters(values: &[String]) -> Result<(Vec<Interpreter>, Vec<String>), CliError> {
+/// The interpreters to consider, and selectors to apply, from `-i` values. Only candidates
+/// that the selectors (else `fallback`, the recipe's) may match are probed.
+fn resolve_interpreters(
+    values: &[String],
+    fallback: &[String],
+) -> Result<(Vec<Interpreter>, Vec<String>), CliError> {
     let mut explicit = Vec::new();
     let mut selectors = Vec::new();
     for value in values {
@@ -163,7 +167,12 @@ fn resolve_interpreters(values: &[String]) -> Result<(Vec<Interpreter>, Vec<Stri
         found.push(result.map_err(|e| CliError::Interpreter(path.clone(), e))?);
     }
     if explicit.is_empty() || !selectors.is_empty() {
-        found.extend(interpreter::discover());
+        let narrowing = if values.is_empty() {
+            fallback
+        } else {
+            &selectors
+        };
+        found.extend(interpreter::discover_for(narrowing));
     }
     Ok((interpreter::dedup(found), selectors))
 }
@@ -229,7 +238,7 @@ fn setuptools_selection(select: &Selectors) -> Result<(Vec<Interpreter>, Selecti
             "--config sets recipe options; a setuptools project without a recipe has none".into(),
         ));
     }
-    let (interpreters, selectors) = resolve_interpreters(&select.interpreters)?;
+    let (interpreters, selectors) = resolve_interpreters(&select.interpreters, &[])?;
     let selection = Selection {
         select: selectors,
         skip: Vec::new(),
@@ -250,7 +259,8 @@ fn make_plan(
         ..recipe::BuildConfig::default()
     };
     let recipe = recipe::load_with(path, &config)?;
-    let (interpreters, cli_selectors) = resolve_interpreters(&select.interpreters)?;
+    let (interpreters, cli_selectors) =
+        resolve_interpreters(&select.interpreters, &recipe.build.interpreters)?;
     let selection = Selection {
         select: if select.interpreters.is_empty() {
             recipe.build.interpreters.clone()

@@ -3,19 +3,23 @@
 //! CPython targets share one generated file per module, made by a managed, cached
 //! environment with a pinned cffi; PyPy targets use PyPy's built-in cffi.
 
+mod health;
 mod managed;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
 pub use managed::{ManagedEnv, ensure_managed_env};
 /// Used by `doctor` to report on the managed environments.
-pub use managed::{STAMP as MANAGED_ENV_STAMP, host as managed_env_host};
+pub use health::STAMP as MANAGED_ENV_STAMP;
+/// Used by `doctor` to report on the managed environments.
+pub use managed::host as managed_env_host;
 
+use crate::env_vars;
 use crate::plan::Flavour;
+use crate::process::{Captured, run_captured};
 use crate::recipe::{Module, ScriptRef};
 
 /// The embedded codegen script.
@@ -37,14 +41,14 @@ pub struct GeneratedSource {
 /// Codegen failures.
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
-    /// The generating interpreter could not run.
-    #[error("cannot run {python} for code generation")]
-    Spawn {
+    /// The generating interpreter could not run, failed or ran out of time.
+    #[error("code generation with {python} failed")]
+    Run {
         /// The interpreter.
         python: PathBuf,
         /// The cause.
         #[source]
-        source: std::io::Error,
+        source: crate::process::ProcessError,
     },
     /// cffi rejected the cdef.
     #[error("cffi rejected the cdef of module `{module}`: {message}")]
@@ -310,10 +314,6 @@ fn run_script(
     isolation: Isolation,
     cwd: &Path,
 ) -> Result<Vec<u8>, CodegenError> {
-    let spawn_error = |source| CodegenError::Spawn {
-        python: python.to_path_buf(),
-        source,
-    };
     let mut command = Command::new(python);
     match isolation {
         Isolation::Isolated => command.args(["-I", "-B", "-c", CODEGEN_SCRIPT]),
@@ -321,23 +321,11 @@ fn run_script(
             .args(["-s", "-B", "-c", CODEGEN_SCRIPT])
             .current_dir(cwd),
     };
-    command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    tracing::debug!(?command, "running cffi codegen");
-    let mut child = command.spawn().map_err(spawn_error)?;
-    if let Some(mut pipe) = child.stdin.take() {
-        pipe.write_all(stdin).map_err(spawn_error)?;
-    }
-    let output = child.wait_with_output().map_err(spawn_error)?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
-        return Err(spawn_error(std::io::Error::other(format!(
-            "{} exited with {}: {stderr}",
-            python.display(),
-            output.status
-        ))));
-    }
+    let output = run_captured(&mut command, Some(stdin), env_vars::step_timeout())
+        .and_then(Captured::success)
+        .map_err(|source| CodegenError::Run {
+            python: python.to_path_buf(),
+            source,
+        })?;
     Ok(output.stdout)
 }

@@ -131,18 +131,17 @@ fn run_step(
         .env("CFLAGS", format!("-fPIC -O{}", toolchain.opt_level))
         .env("CFFI_WHEEL_TARGET", &toolchain.triple)
         .envs(step.env.iter().map(|(k, v)| (k, v)));
-    tracing::debug!(?command, "prebuild");
-    let output = command.output().map_err(|e| CompileError::Prebuild {
-        module: module.to_string(),
-        step: number,
-        detail: format!("cannot run sh: {e}"),
+    let limit = crate::env_vars::step_timeout();
+    let output = crate::process::run_captured(&mut command, None, limit).map_err(|e| {
+        CompileError::Prebuild {
+            module: module.to_string(),
+            step: number,
+            detail: e.to_string(),
+        }
     })?;
     if output.status.success() {
         return Ok(());
     }
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    let tail: Vec<&str> = text.lines().rev().take(30).collect();
     Err(CompileError::Prebuild {
         module: module.to_string(),
         step: number,
@@ -150,7 +149,7 @@ fn run_step(
             "`{}` exited with {}:\n{}",
             step.run,
             output.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            crate::process::tail_lines(&output.output_text())
         ),
     })
 }

@@ -2,14 +2,18 @@
 //!
 //! This module knows nothing of what to build; `plan` chooses among what it finds.
 
+mod cache;
 mod discover;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use discover::{dedup, discover, probe_all};
+pub use discover::{dedup, discover, discover_for, probe_all};
+
+use crate::process::{ProcessError, run_captured};
 
 /// The embedded introspection script (kept Python-3.8-compatible).
 const PROBE_SCRIPT: &str = include_str!("probe.py");
@@ -81,6 +85,8 @@ struct ProbeOutput {
     pointer_size: Option<u8>,
     platform: Option<String>,
     cffi_version: Option<String>,
+    #[serde(default)]
+    site_dirs: Vec<PathBuf>,
 }
 
 /// Why an interpreter could not be used.
@@ -94,6 +100,18 @@ pub enum InterpreterError {
         /// The cause.
         #[source]
         source: std::io::Error,
+    },
+    /// It did not answer in time.
+    #[error(
+        "{path} did not introspect itself within {} s and was stopped; set {} to wait longer",
+        limit.as_secs_f64(),
+        crate::env_vars::PROBE_TIMEOUT
+    )]
+    TimedOut {
+        /// The interpreter.
+        path: PathBuf,
+        /// The limit.
+        limit: Duration,
     },
     /// It ran but the probe failed.
     #[error("{path} failed to introspect itself: {detail}")]
@@ -116,14 +134,31 @@ pub enum InterpreterError {
 }
 
 impl Interpreter {
-    /// Runs the probe script under `path`.
-    pub fn probe(path: &Path) -> Result<Interpreter, InterpreterError> {
+    /// Runs the probe script under `path` (no cache), stopping it after `limit`.
+    pub fn probe(path: &Path, limit: Duration) -> Result<Interpreter, InterpreterError> {
+        Self::probe_with_sites(path, limit).map(|(interp, _)| interp)
+    }
+
+    /// [`Interpreter::probe`], and the package directories the probe reported.
+    fn probe_with_sites(
+        path: &Path,
+        limit: Duration,
+    ) -> Result<(Interpreter, Vec<PathBuf>), InterpreterError> {
         let mut command = Command::new(path);
         command.args(["-I", "-B", "-c", PROBE_SCRIPT]);
-        tracing::debug!(?command, "probing interpreter");
-        let output = command.output().map_err(|source| InterpreterError::Spawn {
-            path: path.to_path_buf(),
-            source,
+        let output = run_captured(&mut command, None, limit).map_err(|e| match e {
+            ProcessError::Stopped { limit, .. } => InterpreterError::TimedOut {
+                path: path.to_path_buf(),
+                limit,
+            },
+            ProcessError::Spawn { source, .. } => InterpreterError::Spawn {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => InterpreterError::Spawn {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(other),
+            },
         })?;
         let probe_error = |detail: String| InterpreterError::Probe {
             path: path.to_path_buf(),
@@ -136,7 +171,48 @@ impl Interpreter {
         }
         let raw: ProbeOutput = serde_json::from_slice(&output.stdout)
             .map_err(|e| probe_error(format!("unreadable probe output: {e}")))?;
-        Self::from_probe(path, raw)
+        let sites = raw.site_dirs.clone();
+        Self::from_probe(path, raw).map(|interp| (interp, sites))
+    }
+
+    /// [`Interpreter::probe`] through the probe cache in `cache_dir`: a cached outcome is
+    /// used while the executable and its package directories are unchanged.
+    pub fn probe_cached(
+        path: &Path,
+        cache_dir: &Path,
+        limit: Duration,
+    ) -> Result<Interpreter, InterpreterError> {
+        let key = cache::ProbeKey::of(path, PROBE_SCRIPT);
+        if let Some(key) = &key {
+            match cache::load(cache_dir, key) {
+                Some(cache::Outcome::Found { interpreter }) => return Ok(interpreter),
+                Some(cache::Outcome::Unsupported { what }) => {
+                    return Err(InterpreterError::Unsupported {
+                        path: path.to_path_buf(),
+                        what,
+                    });
+                }
+                None => {}
+            }
+        }
+        let result = Self::probe_with_sites(path, limit);
+        if let Some(key) = &key {
+            match &result {
+                Ok((interpreter, sites)) => {
+                    let found = cache::Outcome::Found {
+                        interpreter: interpreter.clone(),
+                    };
+                    cache::store(cache_dir, key, sites, &found);
+                }
+                Err(InterpreterError::Unsupported { what, .. }) => {
+                    let outcome = cache::Outcome::Unsupported { what: what.clone() };
+                    cache::store(cache_dir, key, &[], &outcome);
+                }
+                // A time-out or a crash may pass; it is asked again next time.
+                Err(_) => {}
+            }
+        }
+        result.map(|(interp, _)| interp)
     }
 
     fn from_probe(path: &Path, raw: ProbeOutput) -> Result<Interpreter, InterpreterError> {

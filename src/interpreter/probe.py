@@ -24,6 +24,17 @@ def cffi_version():
     return cffi.__version__
 
 
+def site_dirs():
+    """Where installed packages live: a change there may change cffi_version."""
+    paths = sysconfig.get_paths()
+    found = []
+    for key in ("purelib", "platlib"):
+        path = paths.get(key)
+        if path and path not in found:
+            found.append(path)
+    return found
+
+
 def main():
     impl = sys.implementation.name
     pypy_version = None
@@ -48,6 +59,7 @@ def main():
         "platform": sysconfig.get_platform(),
         "machine": platform.machine(),
         "cffi_version": cffi_version(),
+        "site_dirs": site_dirs(),
     }
     sys.stdout.write(json.dumps(result))
 

@@ -9,9 +9,8 @@ pub mod metadata;
 mod yaml;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde::Deserialize;
 
@@ -148,17 +147,17 @@ pub fn read_setup(python: &Path, root: &Path) -> Result<SetupInfo, MigrateError>
         root: root.to_path_buf(),
         message,
     };
-    let mut child = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .args(["-s", "-B", "-c", SETUP_PROBE])
-        .current_dir(root)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(serde_json::json!({ "root": root }).to_string().as_bytes())?;
-    }
-    let output = child.wait_with_output()?;
+        .current_dir(root);
+    let request = serde_json::json!({ "root": root }).to_string();
+    let limit = crate::env_vars::step_timeout();
+    let output = crate::process::run_captured(&mut command, Some(request.as_bytes()), limit)
+        .map_err(|e| match e {
+            crate::process::ProcessError::Io(e) => MigrateError::Io(e),
+            other => setup_error(other.to_string()),
+        })?;
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
         setup_error(format!(
             "{e}: {}",

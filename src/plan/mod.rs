@@ -4,6 +4,8 @@
 //! against the lowest of them; PyPy, free-threaded and debug CPythons (and recipes that set
 //! `limited_api: false`) get one build per ABI. Nothing here runs anything.
 
+pub mod cffi;
+
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -12,12 +14,7 @@ use crate::interpreter::{Implementation, Interpreter};
 use crate::recipe::{LimitedApi, Recipe};
 use crate::tags::{AbiTag, PlatformTag, PythonTag, TagError, WheelTag};
 
-/// The cffi version the managed codegen environment pins for CPython targets.
-pub const CODEGEN_CFFI_VERSION: &str = "2.1.1";
-
-/// The oldest cffi runtime our generated CPython modules were tested with (CPython 3.8's
-/// newest cffi); it goes into `Requires-Dist`.
-pub const MIN_CFFI_RUNTIME: &str = "1.17.1";
+pub use cffi::{CODEGEN_CFFI_VERSION, MIN_CFFI_RUNTIME};
 
 /// How the C for a Target is generated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

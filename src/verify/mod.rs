@@ -170,17 +170,19 @@ fn test_one(
             c
         }),
     ];
+    let limit = crate::env_vars::step_timeout();
     for (name, mut step) in steps {
-        tracing::debug!(command = ?step, "test step {name}");
-        let output = step.output()?;
-        if !output.status.success() {
-            let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&output.stderr));
-            let tail: Vec<&str> = text.lines().rev().take(25).collect();
-            result.failed_step = Some(name.to_string());
-            result.output = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
-            return Ok(result);
-        }
+        tracing::debug!("test step {name}");
+        let output = match crate::process::run_captured(&mut step, None, limit) {
+            Ok(output) if output.status.success() => continue,
+            Ok(output) => crate::process::tail_lines(&output.output_text()),
+            Err(e @ crate::process::ProcessError::Stopped { .. }) => e.to_string(),
+            Err(crate::process::ProcessError::Io(e)) => return Err(e),
+            Err(e) => e.to_string(),
+        };
+        result.failed_step = Some(name.to_string());
+        result.output = output;
+        return Ok(result);
     }
     result.passed = true;
     Ok(result)
