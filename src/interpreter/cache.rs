@@ -60,10 +60,15 @@ pub enum Outcome {
         /// It.
         interpreter: Interpreter,
     },
-    /// A Python cffi-wheel does not build for (such as 2.7), so it is not asked again.
+    /// A Python cffi-wheel does not build for (such as 3.7), so it is not asked again.
     Unsupported {
         /// What it is, e.g. `cpython 3.7.16`.
         what: String,
+    },
+    /// It ran and answered, but the probe failed (Python 2 has no `sys.implementation`).
+    Failed {
+        /// What it said.
+        detail: String,
     },
 }
 

@@ -76,6 +76,8 @@ fn pyenv_hint(dir_name: &str) -> String {
     }
     let parts: Vec<&str> = dir_name.split('.').collect();
     match parts.as_slice() {
+        // Python 2 is never built for; no selector names it.
+        ["2", _, _] => "cp2".to_string(),
         ["3", minor, patch]
             if !minor.is_empty()
                 && minor.chars().all(|c| c.is_ascii_digit())
@@ -196,6 +198,7 @@ mod tests {
         assert_eq!(pyenv_hint("3.13.0t"), "cp313t");
         assert_eq!(pyenv_hint("pypy3.9-7.3.16"), "pp39");
         assert_eq!(pyenv_hint("3.13-dev"), "");
+        assert_eq!(pyenv_hint("2.7.18"), "cp2");
         assert_eq!(pyenv_hint("my-venv"), "");
     }
 
@@ -217,5 +220,6 @@ mod tests {
         assert!(may_match("cp313", &select(&["cp313t"])));
         assert!(may_match("cp38", &select(&["*"])));
         assert!(may_match("cp38", &select(&["cp311", "cp38"])));
+        assert!(!may_match("cp2", &select(&["cp3*"])));
     }
 }

@@ -192,6 +192,12 @@ impl Interpreter {
                         what,
                     });
                 }
+                Some(cache::Outcome::Failed { detail }) => {
+                    return Err(InterpreterError::Probe {
+                        path: path.to_path_buf(),
+                        detail,
+                    });
+                }
                 None => {}
             }
         }
@@ -206,6 +212,12 @@ impl Interpreter {
                 }
                 Err(InterpreterError::Unsupported { what, .. }) => {
                     let outcome = cache::Outcome::Unsupported { what: what.clone() };
+                    cache::store(cache_dir, key, &[], &outcome);
+                }
+                Err(InterpreterError::Probe { detail, .. }) => {
+                    let outcome = cache::Outcome::Failed {
+                        detail: detail.clone(),
+                    };
                     cache::store(cache_dir, key, &[], &outcome);
                 }
                 // A time-out or a crash may pass; it is asked again next time.

@@ -22,3 +22,4 @@ mod paths;
 mod recipe_keys;
 mod scripts;
 mod setuptools;
+mod subprocess;
