@@ -42,7 +42,12 @@ pub enum ProcessError {
         log: PathBuf,
     },
     /// It ran longer than allowed and was stopped (output captured, not logged).
-    #[error("`{command}` did not finish within {} s and was stopped", limit.as_secs())]
+    #[error(
+        "`{command}` did not finish within {} s and was stopped\nhelp: if it needs longer, \
+         set {}=<seconds>",
+        limit.as_secs(),
+        crate::env_vars::TIMEOUT
+    )]
     Stopped {
         /// The command as shown.
         command: String,

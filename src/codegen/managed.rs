@@ -34,8 +34,8 @@ pub enum ManagedEnvError {
     /// No interpreter on the machine can host cffi.
     #[error(
         "code generation needs a CPython 3.{} or newer (not free-threaded, not debug) to run \
-         cffi ({}), and none was found on PATH, in pyenv or among -i; install one (e.g. \
-         `pyenv install 3.13`) or pass it with -i",
+         cffi ({}), and none was found on PATH, in pyenv or among -i\nhelp: install one \
+         (e.g. `pyenv install 3.13`) or pass it with -i",
         CFFI_BY_PYTHON[0].0,
         describe_table()
     )]
@@ -43,7 +43,7 @@ pub enum ManagedEnvError {
     /// The environment is missing and the network is forbidden.
     #[error(
         "the codegen environment with cffi {cffi} is not in the cache ({dir}) and --offline \
-         forbids installing it; run once without --offline"
+         forbids installing it\nhelp: run once without --offline"
     )]
     Offline {
         /// Pinned cffi.
@@ -62,8 +62,8 @@ pub enum ManagedEnvError {
     },
     /// Making a damaged environment again failed.
     #[error(
-        "the codegen environment {dir} was damaged ({damage}) and making it again failed; \
-         delete {dir} and run again"
+        "the codegen environment {dir} was damaged ({damage}) and making it again failed\n\
+         help: delete {dir} and run again"
     )]
     Repair {
         /// The environment.

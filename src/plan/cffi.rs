@@ -72,4 +72,11 @@ mod tests {
             "cffi 1.17.1 on 3.8, 2.0.0 on 3.9, 2.1.1 on 3.10+"
         );
     }
+
+    #[test]
+    fn the_pep517_backend_asks_for_the_runtime_floor() {
+        let backend = include_str!("../../python/cffi_wheel/_backend.py");
+        let line = format!("_CFFI = \"cffi>={MIN_CFFI_RUNTIME}\"");
+        assert!(backend.contains(&line), "_backend.py lost `{line}`");
+    }
 }

@@ -390,3 +390,30 @@ fn verbose_logs_never_show_environment_values() {
         }
     }
 }
+
+#[test]
+fn import_stops_a_setup_py_that_never_ends() {
+    let temp = tempfile::tempdir().unwrap();
+    let project = temp.path().join("looping");
+    fs_err::create_dir_all(&project).unwrap();
+    fs_err::write(
+        project.join("setup.py"),
+        "import time\nwhile True:\n    time.sleep(1)\n",
+    )
+    .unwrap();
+    let args = [OsStr::new("import"), project.as_os_str()];
+    // The managed environment, if this cache lacks it, is made within the same limit.
+    let (run, took) = run_within(
+        &args,
+        &[("CFFI_WHEEL_TIMEOUT", "10")],
+        Duration::from_secs(120),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did not finish within 10 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(took < Duration::from_secs(100), "{took:?}");
+    assert!(!project.join("cffi-wheel.yaml").exists());
+}
