@@ -209,17 +209,26 @@ fn wait_limited(
         command: shown.to_string(),
         source,
     })?;
+    // A signal that stops cffi-wheel stops the child's whole group too.
+    crate::cleanup::child_started(child.id());
     let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
+    let result = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) => {}
+            Err(e) => {
+                stop_group(&mut child);
+                break Err(e.into());
+            }
         }
         if started.elapsed() >= limit {
             stop_group(&mut child);
-            return Err(on_timeout());
+            break Err(on_timeout());
         }
         std::thread::sleep(POLL);
-    }
+    };
+    crate::cleanup::child_ended(child.id());
+    result
 }
 
 /// The program and its arguments, for messages. Environment values are never shown:

@@ -243,6 +243,8 @@ fn create(
     let staging = tempfile::Builder::new()
         .prefix(".staging-")
         .tempdir_in(parent)?;
+    // Removed by the signal handler if cffi-wheel is stopped while making it.
+    let _registered = crate::cleanup::register(staging.path());
     let venv = staging.path().join("env");
     let step = |command: &mut Command| -> Result<(), ManagedEnvError> {
         run_captured(command, None, env_vars::step_timeout())

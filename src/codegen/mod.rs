@@ -11,11 +11,11 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-pub use managed::{ManagedEnv, ensure_managed_env};
 /// Used by `doctor` to report on the managed environments.
 pub use health::STAMP as MANAGED_ENV_STAMP;
 /// Used by `doctor` to report on the managed environments.
 pub use managed::host as managed_env_host;
+pub use managed::{ManagedEnv, ensure_managed_env};
 
 use crate::env_vars;
 use crate::plan::Flavour;

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::codegen::managed_env_host;
 use crate::interpreter::{self, Implementation, Interpreter};
 use crate::plan::CODEGEN_CFFI_VERSION;
+use crate::plan::cffi::{describe_table, newest_cffi_for};
 use crate::toolchain;
 
 pub use install::Install;
@@ -251,22 +252,28 @@ fn interpreter_check(interp: &Interpreter, host: Option<&Interpreter>) -> Check 
         notes.push("debug build: gets its own wheel".into());
     }
     let hosts = host.is_some_and(|h| h.executable == interp.executable);
+    let cffi = newest_cffi_for(interp.version[1]);
     if hosts {
         notes.push(format!(
-            "hosts code generation (managed cffi {CODEGEN_CFFI_VERSION})"
+            "hosts code generation (managed cffi {})",
+            cffi.unwrap_or(CODEGEN_CFFI_VERSION)
         ));
     } else if interp.implementation == Implementation::CPython
         && !interp.gil_disabled
         && !interp.debug
-        && managed_env_host(std::slice::from_ref(interp)).is_none()
+        && cffi != Some(CODEGEN_CFFI_VERSION)
     {
         let other = if host.is_some() {
             "; another CPython does"
         } else {
             ""
         };
+        let fallback = match cffi {
+            Some(older) => format!(", it could use cffi {older}"),
+            None => String::new(),
+        };
         notes.push(format!(
-            "too old to host code generation (cffi {CODEGEN_CFFI_VERSION}){other}"
+            "too old to host code generation with cffi {CODEGEN_CFFI_VERSION}{fallback}{other}"
         ));
     }
     if check.status == Status::Ok && notes.is_empty() {
@@ -286,8 +293,9 @@ fn codegen_host_check(found: &[Interpreter], host: Option<&Interpreter>) -> Chec
             "codegen host",
             Status::Ok,
             format!(
-                "{} runs the managed environment with cffi {CODEGEN_CFFI_VERSION}",
-                host.identifier()
+                "{} runs the managed environment with cffi {}",
+                host.identifier(),
+                newest_cffi_for(host.version[1]).unwrap_or(CODEGEN_CFFI_VERSION)
             ),
         );
         check.version = Some(host.version_string());
@@ -302,8 +310,9 @@ fn codegen_host_check(found: &[Interpreter], host: Option<&Interpreter>) -> Chec
         "codegen host",
         Status::Missing,
         format!(
-            "no CPython new enough to run cffi {CODEGEN_CFFI_VERSION} (non-debug, with the GIL); \
-             CPython targets cannot be generated"
+            "no CPython new enough to run cffi ({}; non-debug, with the GIL); \
+             CPython targets cannot be generated",
+            describe_table()
         ),
     );
     check.install = Some(install::python());

@@ -417,3 +417,73 @@ fn import_stops_a_setup_py_that_never_ends() {
     assert!(took < Duration::from_secs(100), "{took:?}");
     assert!(!project.join("cffi-wheel.yaml").exists());
 }
+
+/// A `PATH` directory with every program of `/usr/bin` except Pythons, and a pyenv root
+/// holding only CPython 3.`minor`: a machine whose newest CPython is 3.`minor`.
+fn machine_with_only(minor: u32, python: &Path, dir: &Path) -> (String, PathBuf) {
+    let bin = dir.join("bin");
+    fs_err::create_dir_all(&bin).unwrap();
+    for entry in fs_err::read_dir("/usr/bin").unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !["python", "pypy", "pydoc"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            std::os::unix::fs::symlink(entry.path(), bin.join(&name)).unwrap();
+        }
+    }
+    let version_dir = python.parent().unwrap().parent().unwrap();
+    let pyenv = dir.join("pyenv");
+    fs_err::create_dir_all(pyenv.join("versions")).unwrap();
+    let name = version_dir.file_name().unwrap();
+    assert!(name.to_string_lossy().starts_with(&format!("3.{minor}.")));
+    std::os::unix::fs::symlink(version_dir, pyenv.join("versions").join(name)).unwrap();
+    (bin.to_string_lossy().into_owned(), pyenv)
+}
+
+#[test]
+fn a_machine_whose_newest_cpython_is_39_generates_with_the_cffi_39_can_install() {
+    let Some(python) = context::pyenv_cpython(9) else {
+        let _: Option<()> = context::missing("CPython 3.9 (pyenv install 3.9)");
+        return;
+    };
+    let project = context::copy_fixture("factorial");
+    let (path, pyenv) = machine_with_only(9, &python, &project.temp.path().join("machine"));
+    let cache = project.temp.path().join("cache");
+    let out = project.temp.path().join("out");
+    let env = [
+        ("PATH", path.as_str()),
+        ("PYENV_ROOT", pyenv.to_str().unwrap()),
+        ("CFFI_WHEEL_CACHE_DIR", cache.to_str().unwrap()),
+    ];
+    let args = [
+        OsStr::new("build"),
+        project.root.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+        OsStr::new("--json"),
+    ];
+    let run = context::run_cli_env(args, &env);
+    run.assert_success("build on a machine with only CPython 3.9");
+    assert!(
+        run.stderr
+            .contains("generating code with cffi 2.0.0 instead of 2.1.1 (install CPython 3.10"),
+        "{}",
+        run.stderr
+    );
+    let envs = managed_envs(&cache);
+    assert_eq!(envs.len(), 1);
+    assert!(envs[0].ends_with("cffi-2.0.0-cp39"), "{envs:?}");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let wheels = context::wheels_of(&report);
+    assert_eq!(wheels.len(), 1);
+    assert!(wheels[0].file_name().contains("-cp39-abi3-"));
+    let build = context::Build {
+        fixture: "factorial".into(),
+        project,
+        out,
+        wheels,
+    };
+    assert_eq!(context::install_and_check_everywhere(&build), 1);
+}
