@@ -27,8 +27,9 @@ pub const NO_COLOR: &str = "NO_COLOR";
 /// its build environment) may run before it is stopped (`--setup-timeout`; default 1800).
 pub const SETUP_TIMEOUT: &str = "CFFI_WHEEL_SETUP_TIMEOUT";
 /// `CFFI_WHEEL_TIMEOUT`: seconds any other long step may run before it is stopped: code
-/// generation, creating the managed codegen environment (pip), prebuild steps, `test`'s venv,
-/// install and test commands, `import`'s run of `setup.py` (default 1800).
+/// generation, creating the managed codegen environment (pip), prebuild steps, linking,
+/// patchelf, `test`'s venv, install and test commands, `import`'s run of `setup.py`
+/// (default 1800).
 pub const TIMEOUT: &str = "CFFI_WHEEL_TIMEOUT";
 /// `CFFI_WHEEL_PROBE_TIMEOUT`: seconds an interpreter may take to introspect itself before
 /// it is skipped with a warning (default 30).

@@ -453,8 +453,14 @@ pub fn link(
         command.arg(format!("-Wl,-rpath,{dir}"));
     }
     command.args(&module.extra_link_args);
-    tracing::debug!(command = %crate::process::display(&command), "linking");
-    let result = command.output()?;
+    let limit = crate::env_vars::step_timeout();
+    let result = crate::process::run_captured(&mut command, None, limit).map_err(|e| match e {
+        crate::process::ProcessError::Io(e) => CompileError::from(e),
+        other => CompileError::Link {
+            module: module.name.clone(),
+            detail: other.to_string(),
+        },
+    })?;
     if !result.status.success() {
         let detail = String::from_utf8_lossy(&result.stderr).trim().to_string();
         if let Some(archive) = non_pic_archive(&detail) {

@@ -28,10 +28,12 @@ impl Patchelf {
     fn run(&self, args: &[&str], file: &Path) -> Result<(), RepairError> {
         let mut command = Command::new(&self.program);
         command.args(args).arg(file);
-        tracing::debug!(?command, "patchelf");
-        let output = command.output().map_err(|e| RepairError::Patchelf {
-            file: file.to_path_buf(),
-            detail: format!("cannot run {}: {e}", self.program.display()),
+        let limit = crate::env_vars::step_timeout();
+        let output = crate::process::run_captured(&mut command, None, limit).map_err(|e| {
+            RepairError::Patchelf {
+                file: file.to_path_buf(),
+                detail: e.to_string(),
+            }
         })?;
         if output.status.success() {
             return Ok(());
