@@ -146,6 +146,14 @@ pub fn ensure_managed_env(
     }
 }
 
+/// The health of the managed environment at `dir` (named `cffi-<version>-cpXY`), as a
+/// build would judge it; `None` when the name is not one of ours.
+pub fn managed_env_health(dir: &Path) -> Option<Health> {
+    let name = dir.file_name()?.to_str()?;
+    let (cffi, _host) = name.strip_prefix("cffi-")?.rsplit_once("-cp")?;
+    Some(health::check(dir, &requirements(cffi)))
+}
+
 /// The newest ready environment with `cffi` under `root`, whichever CPython hosts it.
 fn ready_env(root: &Path, cffi: &str) -> Option<ManagedEnv> {
     let prefix = format!("cffi-{cffi}-cp3");

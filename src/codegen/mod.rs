@@ -12,9 +12,11 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 /// Used by `doctor` to report on the managed environments.
-pub use health::STAMP as MANAGED_ENV_STAMP;
+pub use health::{Health, STAMP as MANAGED_ENV_STAMP};
 /// Used by `doctor` to report on the managed environments.
 pub use managed::host as managed_env_host;
+/// Used by `doctor` to report on the managed environments.
+pub use managed::managed_env_health;
 pub use managed::{ManagedEnv, ensure_managed_env};
 
 use crate::env_vars;

@@ -6,6 +6,7 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use super::{Check, Section, Status};
+use crate::codegen::Health;
 
 /// How deep debris is looked for: `.staging-*` dirs sit at most a few levels down
 /// (`codegen/.staging-*`, `build-env/.staging-*`).
@@ -144,15 +145,15 @@ fn codegen_envs(dir: &Path) -> Vec<Check> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if env.join(crate::codegen::MANAGED_ENV_STAMP).is_file() {
-                check(
+            let health = crate::codegen::managed_env_health(env);
+            match health {
+                Some(Health::Ready) => check(
                     &name,
                     Status::Ok,
                     env,
                     "codegen environment, complete".into(),
-                )
-            } else {
-                check(
+                ),
+                _ if !env.join(crate::codegen::MANAGED_ENV_STAMP).is_file() => check(
                     &name,
                     Status::Warn,
                     env,
@@ -162,7 +163,25 @@ fn codegen_envs(dir: &Path) -> Vec<Check> {
                         crate::codegen::MANAGED_ENV_STAMP,
                         env.display()
                     ),
-                )
+                ),
+                Some(Health::Damaged(why)) => check(
+                    &name,
+                    Status::Warn,
+                    env,
+                    format!(
+                        "codegen environment damaged ({why}); the next online build makes \
+                         it again, or remove it: rm -rf '{}'",
+                        env.display()
+                    ),
+                ),
+                Some(Health::Missing) | None => check(
+                    &name,
+                    Status::Warn,
+                    env,
+                    "not a codegen environment cffi-wheel made (its name is not \
+                     cffi-<version>-cp3X)"
+                        .into(),
+                ),
             }
         })
         .collect()

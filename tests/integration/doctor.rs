@@ -238,8 +238,13 @@ fn doctor_reports_stale_temporaries_and_incomplete_codegen_environments_in_the_c
         cached.iter().all(|c| c["status"] != "missing"),
         "{cached:#?}"
     );
-    let complete = check(&report, "cffi-2.1.1-cp313");
-    assert_eq!(complete["status"], "ok", "{complete:#}");
+    // Stamped but empty: no bin/python, so a build would make it again.
+    let damaged = check(&report, "cffi-2.1.1-cp313");
+    assert_eq!(damaged["status"], "warn", "{damaged:#}");
+    assert!(
+        damaged["detail"].as_str().unwrap().contains("damaged"),
+        "{damaged:#}"
+    );
     let incomplete = check(&report, "cffi-2.1.1-cp312");
     assert_eq!(incomplete["status"], "warn", "{incomplete:#}");
     assert!(

@@ -308,6 +308,20 @@ fn a_damaged_codegen_environment_is_made_again_once() {
 
     // Garbled cffi source: repaired, with a message (deleted files: codegen::health's tests).
     fs_err::write(site.join("cffi").join("api.py"), "this is not ( python\n").unwrap();
+    let doctor = context::run_cli_env(["doctor", "--json"], &env);
+    let report: serde_json::Value = serde_json::from_str(&doctor.stdout).unwrap();
+    let name = dir.file_name().unwrap().to_str().unwrap();
+    let listed = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("doctor does not list {name}: {report:#}"));
+    assert_eq!(listed["status"], "warn", "{listed:#}");
+    assert!(
+        listed["detail"].as_str().unwrap().contains("damaged"),
+        "{listed:#}"
+    );
     let run = build(&project.root, &out, &["-i", "cp311"], &env);
     assert!(run.stderr.contains("is damaged"), "{}", run.stderr);
     assert!(run.stderr.contains("making it again"), "{}", run.stderr);
