@@ -142,7 +142,7 @@ fn init_logging(verbose: u8, quiet: bool) {
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Other(e.to_string()))?;
+    let text = serde_json::to_string_pretty(value)?;
     println!("{text}");
     Ok(())
 }
@@ -310,5 +310,5 @@ fn source_date_epoch() -> Result<Option<u64>, CliError> {
 }
 
 fn absolute(path: PathBuf) -> Result<PathBuf, CliError> {
-    std::path::absolute(&path).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))
+    std::path::absolute(&path).map_err(|source| CliError::Path { path, source })
 }

@@ -35,6 +35,21 @@ pub enum CliError {
     /// `doctor` found required items missing (the report says how to install them).
     #[error("`cffi-wheel build` cannot work here: missing {}", .0.join(", "))]
     NotReady(Vec<String>),
+    /// Running `test` failed before any test could report (its work directory, a venv).
+    #[error("running tests failed")]
+    RunningTests(#[source] std::io::Error),
+    /// A path given on the command line cannot be made absolute.
+    #[error("cannot use the path {}", path.display())]
+    Path {
+        /// The path as given.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The `--json` report could not be rendered (a bug in cffi-wheel).
+    #[error("cannot render the JSON report")]
+    Json(#[from] serde_json::Error),
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),

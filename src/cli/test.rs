@@ -36,7 +36,7 @@ pub(super) fn test(args: BuildArgs) -> Result<(), CliError> {
         .join("test");
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
     let results = verify::run_tests(&wheels, &settings, &command, &root, &work_dir, jobs)
-        .map_err(|e| CliError::Other(format!("running tests: {e}")))?;
+        .map_err(CliError::RunningTests)?;
     if json {
         print_json(&results)?;
     } else {
