@@ -263,3 +263,58 @@ fn a_compiler_that_succeeds_without_output_fails_the_build_instead_of_shipping_s
         hashes(&out)
     );
 }
+
+/// SIGINT while a prebuild step runs stops the step's whole process group (children run in
+/// their own groups, so the terminal's ^C would not reach them): nothing the step started
+/// goes on after cffi-wheel exits with 130.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_build_stops_the_programs_it_started() {
+    if context::interpreters().is_none() {
+        return;
+    }
+    let project = copy_fixture("prebuild");
+    let root = &project.root;
+    let marks = project.temp.path().join("marks");
+    fs_err::create_dir_all(&marks).unwrap();
+    let recipe = root.join("cffi-wheel.yaml");
+    let text = fs_err::read_to_string(&recipe).unwrap();
+    let step = format!(
+        "run: touch {m}/started && sleep 4 && touch {m}/late && make",
+        m = marks.display()
+    );
+    let patched = text.replacen("run: make", &step, 1);
+    assert_ne!(
+        patched, text,
+        "the prebuild fixture has no `run: make` step"
+    );
+    fs_err::write(&recipe, patched).unwrap();
+    let out = project.temp.path().join("out");
+    let mut child = start_build(root, &out, &[]);
+    let started = marks.join("started");
+    let mut waited = Duration::ZERO;
+    while !started.exists() {
+        assert!(
+            waited < Duration::from_secs(120),
+            "the prebuild step never started"
+        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the build ended ({status:?}) before its prebuild step started");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        waited += Duration::from_millis(50);
+    }
+    send(&child, libc::SIGINT);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status:?}");
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(
+        !marks.join("late").exists(),
+        "the prebuild step went on after the build was interrupted"
+    );
+    assert!(
+        hashes(&out).is_empty(),
+        "files left in the output: {:?}",
+        hashes(&out)
+    );
+}
