@@ -207,6 +207,73 @@ pub fn partial_file(
     Ok((temp, registered))
 }
 
+/// A staging directory (a cache entry being made): it holds a locked `.owner` file while it
+/// exists and is registered for deletion on a signal; dropping it removes it.
+#[derive(Debug)]
+pub struct StagingDir {
+    // Field order: the directory goes before its owner lock is released.
+    dir: tempfile::TempDir,
+    _owner: std::fs::File,
+    _registered: Registered,
+}
+
+impl StagingDir {
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The lock file inside a staging directory.
+const OWNER_FILE: &str = ".owner";
+
+/// Makes a staging directory `<parent>/<prefix>XXXXXX`.
+pub fn staging_dir(parent: &Path, prefix: &str) -> std::io::Result<StagingDir> {
+    fs_err::create_dir_all(parent)?;
+    let creating = directory_lock(parent, Share::Shared)?;
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(parent)?;
+    let owner = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.path().join(OWNER_FILE))?;
+    owner.lock()?;
+    drop(creating);
+    let registered = register(dir.path());
+    Ok(StagingDir {
+        dir,
+        _owner: owner,
+        _registered: registered,
+    })
+}
+
+/// Removes the staging directories (`<prefix>*`) in `parent` that no running process owns:
+/// those a killed one left. Returns what was removed.
+pub fn sweep_staging_dirs(parent: &Path, prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = fs_err::read_dir(parent) else {
+        return Vec::new();
+    };
+    // No process is between making its staging directory and locking its owner file.
+    let Ok(_creating) = directory_lock(parent, Share::Exclusive) else {
+        return Vec::new();
+    };
+    let mut swept = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !entry.file_name().to_string_lossy().starts_with(prefix) || !path.is_dir() {
+            continue;
+        }
+        let owner = path.join(OWNER_FILE);
+        let abandoned = !owner.exists() || is_abandoned(&owner);
+        if abandoned && fs_err::remove_dir_all(&path).is_ok() {
+            tracing::info!("removed {}, left by an interrupted build", path.display());
+            swept.push(path);
+        }
+    }
+    swept
+}
+
 /// Writes the output `bytes` to `path` through a partial file in the same directory and a
 /// rename, under the output's lock: `path` is either its old self or complete, never
 /// half-written, and two builds writing it at once take turns. The directory is synced
@@ -315,5 +382,28 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, [std::ffi::OsString::from("cffi-wheel.yaml")]);
+    }
+
+    #[test]
+    fn a_sweep_removes_staging_dirs_nobody_owns() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = staging_dir(dir.path(), ".staging-").unwrap();
+        fs_err::write(live.path().join("x"), "being made").unwrap();
+        let dead = dir.path().join(".staging-dead");
+        fs_err::create_dir_all(&dead).unwrap();
+        fs_err::write(dead.join(OWNER_FILE), "").unwrap();
+        let ownerless = dir.path().join(".staging-old");
+        fs_err::create_dir_all(&ownerless).unwrap();
+        let other = dir.path().join("cffi-2.1.1-cp313");
+        fs_err::create_dir_all(&other).unwrap();
+
+        let mut swept = sweep_staging_dirs(dir.path(), ".staging-");
+        swept.sort();
+        assert_eq!(swept, vec![dead.clone(), ownerless.clone()]);
+        assert!(live.path().exists(), "a staging dir being made was removed");
+        assert!(other.exists());
+        let path = live.path().to_path_buf();
+        drop(live);
+        assert!(!path.exists(), "a dropped staging dir is removed");
     }
 }

@@ -248,11 +248,9 @@ fn create(
         );
     }
     let parent = dir.parent().unwrap_or(Path::new("."));
-    let staging = tempfile::Builder::new()
-        .prefix(".staging-")
-        .tempdir_in(parent)?;
-    // Removed by the signal handler if cffi-wheel is stopped while making it.
-    let _registered = crate::cleanup::register(staging.path());
+    // Removed by the signal handler if cffi-wheel is stopped while making it, and by the
+    // next build's sweep if it is killed.
+    let staging = crate::cleanup::staging_dir(parent, STAGING_PREFIX)?;
     let venv = staging.path().join("env");
     let step = |command: &mut Command| -> Result<(), ManagedEnvError> {
         run_captured(command, None, env_vars::step_timeout())
@@ -280,12 +278,13 @@ fn create(
     Ok(())
 }
 
+/// The prefix of environments being made or removed, beside the finished ones.
+pub const STAGING_PREFIX: &str = ".staging-";
+
 /// Moves a damaged environment out of the way and removes it (best effort).
 fn set_aside(dir: &Path) -> Result<(), ManagedEnvError> {
     let parent = dir.parent().unwrap_or(Path::new("."));
-    let aside = tempfile::Builder::new()
-        .prefix(".damaged-")
-        .tempdir_in(parent)?;
+    let aside = crate::cleanup::staging_dir(parent, STAGING_PREFIX)?;
     fs_err::rename(dir, aside.path().join("env"))?;
     // Dropping `aside` removes it.
     Ok(())

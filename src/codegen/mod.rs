@@ -17,7 +17,7 @@ pub use health::{Health, STAMP as MANAGED_ENV_STAMP};
 pub use managed::host as managed_env_host;
 /// Used by `doctor` to report on the managed environments.
 pub use managed::managed_env_health;
-pub use managed::{ManagedEnv, ensure_managed_env};
+pub use managed::{ManagedEnv, STAGING_PREFIX, ensure_managed_env};
 
 use crate::env_vars;
 use crate::plan::Flavour;

@@ -293,13 +293,15 @@ pub fn build(
 
 /// Takes the build directory for this build, so that a second build of the same project
 /// waits for this one instead of overwriting its files, and removes the partial outputs an
-/// earlier, killed build left in the output directory.
+/// earlier, killed build left in the output directory and its half-made codegen
+/// environments in the cache.
 fn hold_build_dir(options: &BuildOptions) -> Result<crate::lock::FileLock, PipelineError> {
     let lock = crate::lock::exclusive(
         &options.build_dir.join(".lock"),
         &format!("the build directory {}", options.build_dir.display()),
     )?;
     crate::cleanup::sweep_partial_files(&options.out_dir);
+    crate::cleanup::sweep_staging_dirs(&options.cache_dir.join("codegen"), codegen::STAGING_PREFIX);
     Ok(lock)
 }
 

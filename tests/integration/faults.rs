@@ -155,7 +155,8 @@ fn builds_stopped_by_signals_leave_nothing_partial_and_the_next_build_is_identic
 }
 
 /// A partial wheel that a killed build left (no process holds it) is removed by the next
-/// build; one that a running build holds is not.
+/// build, and so is a half-made codegen environment in the cache; a partial file that a
+/// running build holds is not.
 #[test]
 fn the_next_build_sweeps_partial_files_a_killed_build_left() {
     if context::interpreters().is_none() {
@@ -174,6 +175,15 @@ fn the_next_build_sweeps_partial_files_a_killed_build_left() {
         .open(&held)
         .unwrap();
     holder.file().lock().unwrap();
+    // A codegen environment a killed build was making, in the cache.
+    let codegen = cffi_wheel::env_vars::cache_dir().join("codegen");
+    let staging = codegen.join(format!(
+        "{}killed-{}",
+        cffi_wheel::codegen::STAGING_PREFIX,
+        std::process::id()
+    ));
+    fs_err::create_dir_all(staging.join("env/bin")).unwrap();
+    fs_err::write(staging.join(".owner"), b"").unwrap();
     let run = run_cli([
         "build".as_ref(),
         project.root.as_os_str(),
