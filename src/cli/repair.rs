@@ -31,14 +31,15 @@ pub(super) struct RepairArgs {
 
 pub(super) fn repair(args: RepairArgs) -> Result<(), CliError> {
     let source_date_epoch = source_date_epoch()?;
-    let options = pipeline::RepairWheelOptions {
+    let options = crate::repair::RepairWheelOptions {
         out_dir: args.out_dir,
         bundle: !args.no_bundle,
         source_date_epoch,
     };
     let mut repaired = Vec::new();
     for wheel in &args.wheels {
-        let result = pipeline::repair_wheel(wheel, &options)?;
+        let result =
+            crate::repair::repair_wheel(wheel, &options).map_err(pipeline::PipelineError::from)?;
         tracing::info!("{} → {}", wheel.display(), result.wheel.file_name);
         repaired.push(result);
     }

@@ -5,7 +5,6 @@
 
 mod contents;
 mod native;
-mod repair_wheel;
 mod resolve;
 mod setuptools;
 
@@ -25,7 +24,6 @@ use crate::toolchain::Toolchain;
 use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError, WheelInfo, WrittenWheel};
 
 pub use contents::{core_metadata, write_metadata_dir};
-pub use repair_wheel::{RepairWheelOptions, RepairedWheel, repair_wheel};
 pub use setuptools::{
     DEFAULT_SETUP_TIMEOUT, ResolvedProject, build_setuptools, resolve_setuptools,
 };

@@ -11,6 +11,7 @@ mod ldpaths;
 mod patchelf;
 mod policy;
 mod symbols;
+mod wheel;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use ldpaths::LibrarySearch;
 pub use patchelf::Patchelf;
 pub use policy::{Libc, Policy, policies};
 pub use symbols::{Unresolved, check_undefined, declaration_site};
+pub use wheel::{RepairWheelOptions, RepairedWheel, repair_wheel};
 
 use crate::tags::PlatformTag;
 
@@ -118,9 +120,18 @@ pub enum RepairError {
         /// serde's complaint.
         detail: String,
     },
+    /// Reading or writing a wheel failed.
+    #[error(transparent)]
+    Wheel(#[from] Box<crate::wheel::WheelError>),
     /// File system trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl From<crate::wheel::WheelError> for RepairError {
+    fn from(error: crate::wheel::WheelError) -> Self {
+        RepairError::Wheel(Box::new(error))
+    }
 }
 
 /// An extension module file to repair.

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::PipelineError;
 use crate::repair::{self, ExtensionFile, LibrarySearch, RepairError, RepairOptions, RepairReport};
 use crate::tags::WheelFilename;
 use crate::wheel::{self, WheelEntry, WheelError, WheelInfo, WrittenWheel};
@@ -39,7 +38,7 @@ pub struct RepairedWheel {
 pub fn repair_wheel(
     path: &Path,
     options: &RepairWheelOptions,
-) -> Result<RepairedWheel, PipelineError> {
+) -> Result<RepairedWheel, RepairError> {
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -74,8 +73,7 @@ pub fn repair_wheel(
     if extensions.is_empty() {
         return Err(RepairError::NoExtensions {
             wheel: path.to_path_buf(),
-        }
-        .into());
+        });
     }
     let repaired = repair::repair(
         &extensions,
