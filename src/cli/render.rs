@@ -58,6 +58,16 @@ pub enum CliError {
     Other(String),
 }
 
+impl From<crate::wheel::ContentsError> for CliError {
+    fn from(error: crate::wheel::ContentsError) -> Self {
+        match error {
+            // A file that leads out of the project is bad input, shown at its recipe line.
+            crate::wheel::ContentsError::Recipe(e) => CliError::Recipe(e),
+            e => CliError::Build(PipelineError::Contents(e)),
+        }
+    }
+}
+
 impl From<crate::sdist::SdistError> for CliError {
     fn from(error: crate::sdist::SdistError) -> Self {
         match error {
@@ -73,7 +83,8 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Recipe(_) | CliError::Usage(_) => 2,
-            CliError::Build(PipelineError::Recipe(_)) => 2,
+            CliError::Build(PipelineError::Recipe(_))
+            | CliError::Build(PipelineError::Contents(crate::wheel::ContentsError::Recipe(_))) => 2,
             _ => 1,
         }
     }

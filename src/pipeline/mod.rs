@@ -3,7 +3,6 @@
 //! Every stage is a function over plain data; this file only chains them. All extensions are
 //! built before the first wheel is written, so a failing target leaves no wheel behind.
 
-mod contents;
 mod native;
 mod resolve;
 mod setuptools;
@@ -23,7 +22,7 @@ use crate::tags::WheelFilename;
 use crate::toolchain::Toolchain;
 use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError, WheelInfo, WrittenWheel};
 
-pub use contents::{core_metadata, write_metadata_dir};
+pub use crate::wheel::{core_metadata, write_metadata_dir};
 pub use setuptools::{
     DEFAULT_SETUP_TIMEOUT, ResolvedProject, build_setuptools, resolve_setuptools,
 };
@@ -141,15 +140,9 @@ pub enum PipelineError {
     /// File system trouble (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    /// The runtime requirement on cffi did not parse (a broken build of cffi-wheel).
-    #[error("invalid cffi requirement `{requirement}`")]
-    CffiRequirement {
-        /// The requirement.
-        requirement: String,
-        /// The parser's complaint.
-        #[source]
-        source: Box<pep508_rs::Pep508Error>,
-    },
+    /// The wheel's contents could not be gathered from the recipe.
+    #[error(transparent)]
+    Contents(#[from] crate::wheel::ContentsError),
     /// A worker thread panicked (a bug in cffi-wheel; its message is above).
     #[error("a {what} panicked; this is a bug in cffi-wheel, please report it")]
     Panicked {
@@ -232,7 +225,7 @@ pub fn build(
     interpreters: &[Interpreter],
     options: &BuildOptions,
 ) -> Result<BuildReport, PipelineError> {
-    contents::check_out_dir(recipe, &options.out_dir)?;
+    wheel::check_out_dir(recipe, &options.out_dir)?;
     let _build_dir = hold_build_dir(options)?;
     let (toolchain, modules) =
         resolved_modules(recipe, interpreters, options, resolve::Prebuild::Run)?;
@@ -259,13 +252,13 @@ pub fn build(
             options,
         )?);
     }
-    let metadata = contents::core_metadata(recipe)?;
-    let python_files = contents::package_files(recipe)?;
-    let extras = contents::dist_info_extras(recipe)?;
+    let metadata = wheel::core_metadata(recipe)?;
+    let python_files = wheel::package_files(recipe)?;
+    let extras = wheel::dist_info_extras(recipe)?;
     let mut wheels = Vec::new();
     for (target, mut native) in plan.targets.iter().zip(staged) {
         let python_files = if options.editable {
-            let pth = contents::install_in_place(recipe, &native.files)?;
+            let pth = wheel::install_in_place(recipe, &native.files)?;
             native.files.clear();
             vec![pth]
         } else {
@@ -447,7 +440,7 @@ fn write_target_wheel(
     for (archive_path, path) in &native.files {
         entries.push(WheelEntry {
             path: archive_path.clone(),
-            contents: contents::read(path)?,
+            contents: wheel::read_project_file(path)?,
             executable: true,
         });
     }

@@ -652,7 +652,7 @@ fn assemble(
     for (archive_path, path) in &native.files {
         entries.push(WheelEntry {
             path: archive_path.clone(),
-            contents: super::contents::read(path)?,
+            contents: wheel::read_project_file(path)?,
             executable: true,
         });
     }

@@ -1,6 +1,7 @@
 //! Building wheels: METADATA (core metadata 2.4), WHEEL, RECORD, a deterministic zip written
 //! atomically, and checking a finished wheel's RECORD against its archive.
 
+mod contents;
 mod entry_points;
 mod metadata;
 mod reader;
@@ -14,6 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::tags::{TagError, WheelTag};
 
+pub use contents::{
+    ContentsError, check_out_dir, core_metadata, dist_info_extras, install_in_place, package_base,
+    package_files, read as read_project_file, write_metadata_dir,
+};
 pub use entry_points::{ENTRY_POINTS_FILE, EntryPoints, render_entry_points};
 pub use metadata::{CoreMetadata, Extra, Person, WheelInfo, requirement_in_extra};
 pub use reader::{UnpackedWheel, unpack_wheel};

@@ -4,25 +4,56 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use super::PipelineError;
 use crate::plan::MIN_CFFI_RUNTIME;
 use crate::recipe::{PathProblem, Person, Recipe, RecipeError};
-use crate::wheel::{self, CoreMetadata, WheelEntry};
+use crate::wheel::{self, CoreMetadata, WheelEntry, WheelError};
+
+/// Why a wheel's contents could not be gathered from the recipe.
+#[derive(Debug, thiserror::Error)]
+pub enum ContentsError {
+    /// A project file could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file leads out of the project (the tree changed since the recipe was read).
+    #[error(transparent)]
+    Recipe(#[from] RecipeError),
+    /// The runtime requirement on cffi did not parse (a broken build of cffi-wheel).
+    #[error("invalid cffi requirement `{requirement}`")]
+    CffiRequirement {
+        /// The requirement.
+        requirement: String,
+        /// The parser's complaint.
+        #[source]
+        source: Box<pep508_rs::Pep508Error>,
+    },
+    /// Metadata could not be rendered.
+    #[error(transparent)]
+    Wheel(#[from] WheelError),
+    /// File system trouble (the message names the path).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
 
 /// Reads a file, naming it on failure.
-pub(super) fn read(path: &Path) -> Result<Vec<u8>, PipelineError> {
-    fs_err::read(path).map_err(|source| PipelineError::Read {
+pub fn read(path: &Path) -> Result<Vec<u8>, ContentsError> {
+    fs_err::read(path).map_err(|source| ContentsError::Read {
         path: path.to_path_buf(),
         source,
     })
 }
 
 /// METADATA from the recipe; cffi is added as the runtime the generated code needs.
-pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, PipelineError> {
+pub fn core_metadata(recipe: &Recipe) -> Result<CoreMetadata, ContentsError> {
     let package = &recipe.package;
     let cffi = format!("cffi>={MIN_CFFI_RUNTIME}; platform_python_implementation != 'PyPy'");
     let cffi = pep508_rs::Requirement::from_str(&cffi).map_err(|source| {
-        PipelineError::CffiRequirement {
+        ContentsError::CffiRequirement {
             requirement: cffi.clone(),
             source: Box::new(source),
         }
@@ -74,7 +105,7 @@ fn people(people: &[Person]) -> Vec<wheel::Person> {
 
 /// `.dist-info/` files besides METADATA, WHEEL and RECORD: license files go to
 /// `licenses/<path>` (PEP 639), entry points to `entry_points.txt`.
-pub(super) fn dist_info_extras(recipe: &Recipe) -> Result<Vec<WheelEntry>, PipelineError> {
+pub fn dist_info_extras(recipe: &Recipe) -> Result<Vec<WheelEntry>, ContentsError> {
     let mut extras = recipe
         .package
         .license_files
@@ -86,7 +117,7 @@ pub(super) fn dist_info_extras(recipe: &Recipe) -> Result<Vec<WheelEntry>, Pipel
                 executable: false,
             })
         })
-        .collect::<Result<Vec<_>, PipelineError>>()?;
+        .collect::<Result<Vec<_>, ContentsError>>()?;
     if let Some(text) = wheel::render_entry_points(&recipe.package.entry_points)? {
         extras.push(WheelEntry {
             path: wheel::ENTRY_POINTS_FILE.to_string(),
@@ -99,7 +130,7 @@ pub(super) fn dist_info_extras(recipe: &Recipe) -> Result<Vec<WheelEntry>, Pipel
 
 /// The pure-Python files: `py_modules` at the wheel's root, then everything in `packages`
 /// but caches and stale build products.
-pub(super) fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, PipelineError> {
+pub fn package_files(recipe: &Recipe) -> Result<Vec<WheelEntry>, ContentsError> {
     let mut entries = Vec::new();
     for module in &recipe.py_modules {
         entries.push(WheelEntry {
@@ -174,10 +205,10 @@ fn is_build_product(path: &Path) -> bool {
 /// extensions (and bundled libraries) are copied next to the sources, and the returned
 /// `__editable__.<dist>.pth` entry puts the parent directories of the packages and of the
 /// `py_modules` files on `sys.path`.
-pub(super) fn install_in_place(
+pub fn install_in_place(
     recipe: &Recipe,
     native_files: &[(String, std::path::PathBuf)],
-) -> Result<WheelEntry, PipelineError> {
+) -> Result<WheelEntry, ContentsError> {
     let base_of = |archive_path: &str| {
         let top = archive_path.split('/').next().unwrap_or_default();
         recipe
@@ -218,7 +249,7 @@ pub(super) fn install_in_place(
 /// PEP 517 `prepare_metadata_for_build_wheel`: writes `<dist>-<version>.dist-info/` with
 /// METADATA (and license files and entry_points.txt) into `out_dir`; returns the
 /// directory's name.
-pub fn write_metadata_dir(recipe: &Recipe, out_dir: &Path) -> Result<String, PipelineError> {
+pub fn write_metadata_dir(recipe: &Recipe, out_dir: &Path) -> Result<String, ContentsError> {
     let metadata = core_metadata(recipe)?;
     let name = format!(
         "{}-{}.dist-info",
