@@ -468,13 +468,20 @@ impl RawPrebuild {
         }
         paths.extend(outputs.iter().map(ModulePath::OutDir));
         paths.extend(include_dirs.iter().map(|dir| {
-            if dir.as_str().starts_with("$OUT_DIR") {
+            if out_dir_relative(dir).is_some() {
                 ModulePath::OutDir(dir)
             } else {
                 ModulePath::IncludeDir(dir)
             }
         }));
     }
+}
+
+/// For a prebuild include dir written `$OUT_DIR` or `$OUT_DIR/…`, the part after `$OUT_DIR`;
+/// `None` for a project-relative one.
+pub fn out_dir_relative(dir: &str) -> Option<&str> {
+    dir.strip_prefix("$OUT_DIR")
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// `build:`.

@@ -306,3 +306,15 @@ fn the_sdist_takes_the_files_of_every_override() {
         );
     }
 }
+
+#[test]
+fn pyproject_toml_can_set_every_package_key_and_only_those() {
+    // `[project]` keys map to package keys; `readme = {file, content-type}` and
+    // `[tool.cffi-wheel] version-file` give the other two.
+    let mut reachable: BTreeSet<&str> = crate::recipe::pyproject::PROJECT_KEYS
+        .iter()
+        .map(|(_, ours)| *ours)
+        .collect();
+    reachable.extend(["readme_content_type", "version_file"]);
+    assert_eq!(reachable, keys::<RawPackage>());
+}
