@@ -139,6 +139,9 @@ pub enum MigrateError {
     /// The recipe could not be written.
     #[error(transparent)]
     Write(#[from] crate::cleanup::WriteError),
+    /// The recipe value could not be serialized as YAML.
+    #[error("the imported recipe could not be written as YAML")]
+    Yaml(#[source] serde_norway::Error),
 }
 
 /// Runs setup.py (recording `setup()`'s arguments) and reads setup.cfg.
@@ -308,7 +311,7 @@ pub fn write_recipe(
     if path.exists() && !force {
         return Err(MigrateError::Exists { path });
     }
-    let text = yaml::render(project, modules);
+    let text = yaml::render(project, modules)?;
     crate::cleanup::write_atomically(&path, text.as_bytes())?;
     Ok(path)
 }

@@ -1,147 +1,156 @@
-//! Writing the imported recipe as YAML: double-quoted scalars (JSON strings are valid YAML)
-//! and literal blocks for C text, so what is written reads back exactly.
+//! Writing the imported recipe: a [`RawRecipe`] value, the type the recipe is read into,
+//! serialized by serde_norway, so every key is the recipe's own and every value reads back
+//! as written. A thin layer adds the comments that help the reader (where the recipe came
+//! from, why a module stayed a script, what to do about a free-text license).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{ImportedModule, ProjectImport, metadata};
+use marked_yaml::{Span, Spanned};
+use serde_norway::{Mapping, Value};
 
-/// A YAML scalar for `text`.
-fn scalar(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into())
+use super::{ImportedModule, MigrateError, ProjectImport, metadata};
+use crate::codegen::ScriptDescription;
+use crate::recipe::raw::{RawModule, RawPackage, RawPerson, RawRecipe, SMap, SStr};
+
+const HEADER: &str = "# Written by `cffi-wheel import` from what the project's setuptools says \
+                      (its METADATA,\n# entry points and wheel contents); see docs/recipe.md.\n";
+
+/// A recipe value with no place in a file yet.
+fn text(value: impl Into<String>) -> SStr {
+    Spanned::new(Span::new_blank(), value.into())
 }
 
-/// `key: value` or, for multi-line text, a literal block at `indent`.
-fn text_field(out: &mut String, indent: &str, key: &str, text: &str) {
-    let starts_with_space = text.starts_with([' ', '\t']);
-    if !text.contains('\n') || starts_with_space || text.contains('\t') {
-        out.push_str(&format!("{indent}{key}: {}\n", scalar(text)));
-        return;
-    }
-    let chomp = if text.ends_with('\n') { "" } else { "-" };
-    out.push_str(&format!("{indent}{key}: |{chomp}\n"));
-    for line in text.trim_end_matches('\n').lines() {
-        if line.is_empty() {
-            out.push('\n');
-        } else {
-            out.push_str(&format!("{indent}  {line}\n"));
-        }
-    }
+fn texts(values: &[String]) -> Vec<SStr> {
+    values.iter().map(text).collect()
 }
 
-fn list(out: &mut String, indent: &str, key: &str, items: &[String]) {
-    if items.is_empty() {
-        return;
-    }
-    let quoted: Vec<String> = items.iter().map(|i| scalar(i)).collect();
-    out.push_str(&format!("{indent}{key}: [{}]\n", quoted.join(", ")));
+/// `None` for an empty list: the key is left out.
+fn some_texts(values: &[String]) -> Option<Vec<SStr>> {
+    (!values.is_empty()).then(|| texts(values))
 }
 
-/// A mapping of scalars at `indent`.
-fn mapping(out: &mut String, indent: &str, key: &str, items: &[(String, String)]) {
-    if items.is_empty() {
-        return;
-    }
-    out.push_str(&format!("{indent}{key}:\n"));
-    for (name, value) in items {
-        out.push_str(&format!("{indent}  {}: {}\n", scalar(name), scalar(value)));
-    }
+fn smap<V>(entries: impl IntoIterator<Item = (String, V)>) -> SMap<V> {
+    SMap(entries.into_iter().map(|(k, v)| (text(k), v)).collect())
+}
+
+/// The recipe as a value, and the comments that go with it.
+pub(super) struct Imported {
+    /// What the recipe says.
+    pub recipe: RawRecipe,
+    /// Comment lines for the `license` key of `package` (setup.py's free-text license).
+    license_note: Vec<String>,
+    /// Per module: the comment line before it.
+    module_notes: Vec<Option<String>>,
 }
 
 /// The recipe text.
-pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> String {
-    let meta = &project.metadata;
-    let mut out = String::from(
-        "# Written by `cffi-wheel import` from what the project's setuptools says (its \
-         METADATA,\n# entry points and wheel contents); see docs/recipe.md.\n",
-    );
-    out.push_str("package:\n");
-    for (key, field) in [
-        ("name", "Name"),
-        ("version", "Version"),
-        ("summary", "Summary"),
-        ("requires_python", "Requires-Python"),
-    ] {
-        if let Some(value) = meta.first(field) {
-            out.push_str(&format!("  {key}: {}\n", scalar(value)));
-        }
-    }
-    if let Some(expression) = meta.first("License-Expression") {
-        out.push_str(&format!("  license: {}\n", scalar(expression)));
-    } else if let Some(license) = meta.first("License") {
-        // METADATA's License is free text; the recipe wants an SPDX expression (PEP 639),
-        // and refuses anything else.
-        out.push_str(&format!(
-            "  # license: an SPDX expression (PEP 639); setup.py said {}\n",
-            scalar(license)
-        ));
-        match crate::recipe::canonical_spdx(license) {
-            Some(expression) => out.push_str(&format!("  license: {}\n", scalar(&expression))),
-            None => out.push_str("  # license: write the SPDX expression here\n"),
-        }
-    }
-    let license_files: Vec<String> = meta
-        .all("License-File")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    list(&mut out, "  ", "license_files", &license_files);
-    if let Some(readme) = &project.readme {
-        out.push_str(&format!("  readme: {}\n", scalar(readme)));
-    }
-    for (key, names, emails) in [
-        ("authors", "Author", "Author-email"),
-        ("maintainers", "Maintainer", "Maintainer-email"),
-    ] {
-        let people = metadata::people(meta.first(names), meta.first(emails));
-        if people.is_empty() {
-            continue;
-        }
-        out.push_str(&format!("  {key}:\n"));
-        for (name, email) in people {
-            let mut lead = "    - ";
-            for (key, value) in [("name", name), ("email", email)] {
-                if let Some(value) = value {
-                    out.push_str(&format!("{lead}{key}: {}\n", scalar(&value)));
-                    lead = "      ";
-                }
+pub(super) fn render(
+    project: &ProjectImport,
+    modules: &[ImportedModule],
+) -> Result<String, MigrateError> {
+    write(&build(project, modules))
+}
+
+/// The recipe `import` writes, as a value.
+pub(super) fn build(project: &ProjectImport, modules: &[ImportedModule]) -> Imported {
+    let (package, license_note) = package(project);
+    let mut module_notes = Vec::new();
+    let mut raw_modules = Vec::new();
+    for module in modules {
+        let (note, raw) = match module {
+            ImportedModule::Script {
+                script,
+                ext_package,
+                reason,
+            } => (
+                Some(format!("kept as a script: {reason}")),
+                RawModule {
+                    script: Some(text(script)),
+                    ext_package: ext_package.as_ref().map(text),
+                    ..RawModule::default()
+                },
+            ),
+            ImportedModule::Inline { name, description } => {
+                (None, inline(&project.root, name, description))
             }
-        }
+        };
+        module_notes.push(note);
+        raw_modules.push(Spanned::new(Span::new_blank(), raw));
     }
-    let mut urls: Vec<(String, String)> = Vec::new();
+    let recipe = RawRecipe {
+        package: Spanned::new(Span::new_blank(), package),
+        packages: texts(&project.packages),
+        py_modules: texts(&project.py_modules),
+        modules: Spanned::new(Span::new_blank(), raw_modules),
+        build: None,
+        test: None,
+        options: BTreeMap::new(),
+        sdist: None,
+        allow_outside_links: Vec::new(),
+    };
+    Imported {
+        recipe,
+        license_note,
+        module_notes,
+    }
+}
+
+/// `package:` from the backend's METADATA, and the comment lines for its license.
+fn package(project: &ProjectImport) -> (RawPackage, Vec<String>) {
+    let meta = &project.metadata;
+    let first = |field: &str| meta.first(field).map(text);
+    let all =
+        |field: &str| -> Vec<String> { meta.all(field).into_iter().map(str::to_string).collect() };
+    let mut license_note = Vec::new();
+    let license = match (meta.first("License-Expression"), meta.first("License")) {
+        (Some(expression), _) => Some(text(expression)),
+        (None, Some(license)) => {
+            // METADATA's License is free text; the recipe wants an SPDX expression (PEP 639),
+            // and refuses anything else.
+            let said = serde_json::to_string(license).unwrap_or_default();
+            license_note.push(format!(
+                "license: an SPDX expression (PEP 639); setup.py said {said}"
+            ));
+            let canonical = crate::recipe::canonical_spdx(license);
+            if canonical.is_none() {
+                license_note.push("license: write the SPDX expression here".into());
+            }
+            canonical.map(text)
+        }
+        (None, None) => None,
+    };
+    let people = |names: &str, emails: &str| -> Vec<RawPerson> {
+        metadata::people(meta.first(names), meta.first(emails))
+            .into_iter()
+            .map(|(name, email)| RawPerson {
+                name: name.map(text),
+                email: email.map(text),
+            })
+            .collect()
+    };
+    let mut urls = BTreeMap::new();
     if let Some(home) = meta.first("Home-page") {
-        urls.push(("Homepage".into(), home.to_string()));
+        urls.insert("Homepage".to_string(), text(home));
     }
     if let Some(download) = meta.first("Download-URL") {
-        urls.push(("Download".into(), download.to_string()));
+        urls.insert("Download".to_string(), text(download));
     }
     for value in meta.all("Project-URL") {
         if let Some((label, url)) = value.split_once(',') {
-            urls.push((label.trim().to_string(), url.trim().to_string()));
+            urls.insert(label.trim().to_string(), text(url.trim()));
         }
     }
-    mapping(&mut out, "  ", "urls", &urls);
-    let keywords: Vec<String> = meta
+    let keywords: Vec<SStr> = meta
         .first("Keywords")
         .map(|k| {
             k.split(if k.contains(',') { ',' } else { ' ' })
                 .map(str::trim)
                 .filter(|k| !k.is_empty())
-                .map(str::to_string)
+                .map(text)
                 .collect()
         })
         .unwrap_or_default();
-    list(&mut out, "  ", "keywords", &keywords);
-    let classifiers: Vec<String> = meta
-        .all("Classifier")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if !classifiers.is_empty() {
-        out.push_str("  classifiers:\n");
-        for classifier in classifiers {
-            out.push_str(&format!("    - {}\n", scalar(&classifier)));
-        }
-    }
     let split: Vec<metadata::SplitRequirement> = meta
         .all("Requires-Dist")
         .into_iter()
@@ -149,65 +158,52 @@ pub(super) fn render(project: &ProjectImport, modules: &[ImportedModule]) -> Str
         .collect();
     // cffi-wheel adds the cffi its generated code needs; the project's own cffi requirement
     // stays too (cmarkgfm asks for cffi>=2.0.0, more than the generated code needs).
-    let dependencies: Vec<String> = split
+    let dependencies: Vec<SStr> = split
         .iter()
         .filter(|r| r.extra.is_none())
-        .map(|r| r.requirement.clone())
+        .map(|r| text(&r.requirement))
         .collect();
-    list(&mut out, "  ", "dependencies", &dependencies);
     let extras = metadata::extras(meta, &split);
-    if !extras.is_empty() {
-        out.push_str("  optional_dependencies:\n");
-        for (extra, requirements) in &extras {
-            let quoted: Vec<String> = requirements.iter().map(|r| scalar(r)).collect();
-            out.push_str(&format!("    {}: [{}]\n", scalar(extra), quoted.join(", ")));
-        }
-    }
-    let mut groups = Vec::new();
-    for (group, entries) in &project.entry_points {
-        match group.as_str() {
-            "console_scripts" => mapping(&mut out, "  ", "scripts", entries),
-            "gui_scripts" => mapping(&mut out, "  ", "gui_scripts", entries),
-            _ => groups.push((group, entries)),
-        }
-    }
-    if !groups.is_empty() {
-        out.push_str("  entry_points:\n");
-        for (group, entries) in groups {
-            out.push_str(&format!("    {}:\n", scalar(group)));
-            for (name, value) in entries {
-                out.push_str(&format!("      {}: {}\n", scalar(name), scalar(value)));
-            }
-        }
-    }
-    list(&mut out, "", "packages", &project.packages);
-    list(&mut out, "", "py_modules", &project.py_modules);
-    out.push_str("\nmodules:\n");
-    for module in modules {
-        match module {
-            ImportedModule::Script {
-                script,
-                ext_package,
-                reason,
-            } => {
-                out.push_str(&format!("  # kept as a script: {reason}\n"));
-                out.push_str(&format!("  - script: {}\n", scalar(script)));
-                if let Some(package) = ext_package {
-                    out.push_str(&format!("    ext_package: {}\n", scalar(package)));
-                }
-            }
-            ImportedModule::Inline { name, description } => {
-                inline(&mut out, &project.root, name, description)
-            }
-        }
-    }
-    out
+    let group = |wanted: &str| -> SMap<SStr> {
+        let entries = project.entry_points.iter().filter(|(g, _)| g == wanted);
+        smap(entries.flat_map(|(_, e)| e.iter().map(|(n, v)| (n.clone(), text(v)))))
+    };
+    let other_groups = project
+        .entry_points
+        .iter()
+        .filter(|(g, _)| !matches!(g.as_str(), "console_scripts" | "gui_scripts"))
+        .map(|(g, entries)| {
+            let entries = entries.iter().map(|(n, v)| (n.clone(), text(v)));
+            (g.clone(), smap(entries))
+        });
+    let package = RawPackage {
+        name: first("Name").unwrap_or_else(|| text("")),
+        version: first("Version"),
+        version_file: None,
+        summary: first("Summary"),
+        requires_python: first("Requires-Python"),
+        dependencies,
+        optional_dependencies: smap(extras.into_iter().map(|(e, r)| (e, texts(&r)))),
+        scripts: group("console_scripts"),
+        gui_scripts: group("gui_scripts"),
+        entry_points: smap(other_groups),
+        license,
+        license_files: texts(&all("License-File")),
+        readme: project.readme.as_ref().map(text),
+        readme_content_type: None,
+        authors: people("Author", "Author-email"),
+        maintainers: people("Maintainer", "Maintainer-email"),
+        urls,
+        keywords,
+        classifiers: texts(&all("Classifier")),
+    };
+    (package, license_note)
 }
 
 /// Paths as a recipe takes them: relative to the project when inside it (a build script
 /// may have made them absolute with `os.path.abspath(__file__)`).
-fn project_paths(root: &Path, paths: &[String]) -> Vec<String> {
-    paths
+fn project_paths(root: &Path, paths: &[String]) -> Option<Vec<SStr>> {
+    let relative: Vec<String> = paths
         .iter()
         .map(|p| {
             let path = Path::new(p);
@@ -221,60 +217,105 @@ fn project_paths(root: &Path, paths: &[String]) -> Vec<String> {
                 Err(_) => p.clone(),
             }
         })
+        .collect();
+    some_texts(&relative)
+}
+
+/// A module converted to recipe keys: the script's cdef, source and `set_source` keywords.
+fn inline(root: &Path, name: &str, description: &ScriptDescription) -> RawModule {
+    let settings = &description.settings;
+    let define_macros: BTreeMap<String, Option<SStr>> = settings
+        .define_macros
+        .iter()
+        .map(|(name, value)| (name.clone(), value.as_ref().map(text)))
+        .collect();
+    RawModule {
+        name: Some(text(name)),
+        cdef: Some(text(&description.cdef)),
+        source: Some(text(&description.source)),
+        sources: project_paths(root, &settings.sources),
+        include_dirs: project_paths(root, &settings.include_dirs),
+        libraries: some_texts(&settings.libraries),
+        library_dirs: project_paths(root, &settings.library_dirs),
+        define_macros: (!define_macros.is_empty()).then_some(define_macros),
+        undef_macros: some_texts(&settings.undef_macros),
+        extra_compile_args: some_texts(&settings.extra_compile_args),
+        extra_link_args: some_texts(&settings.extra_link_args),
+        extra_objects: project_paths(root, &settings.extra_objects),
+        language: description.cplusplus.then(|| text("c++")),
+        ..RawModule::default()
+    }
+}
+
+/// The recipe text: the value serialized key by key, with the comments put before the
+/// keys (or list entries) they are about.
+fn write(imported: &Imported) -> Result<String, MigrateError> {
+    let value = serde_norway::to_value(&imported.recipe).map_err(MigrateError::Yaml)?;
+    let mut out = String::from(HEADER);
+    for (key, value) in mapping(&value) {
+        let name = key.as_str().unwrap_or_default();
+        match value {
+            Value::Mapping(entries) if name == "package" => {
+                out.push_str("package:\n");
+                let mut note = imported.license_note.as_slice();
+                for (key, value) in entries {
+                    if key.as_str() == Some("license") {
+                        push_comments(&mut out, "  ", std::mem::take(&mut note));
+                    }
+                    out.push_str(&indented(&entry(key, value)?, "  "));
+                }
+                push_comments(&mut out, "  ", note);
+            }
+            Value::Sequence(items) if name == "modules" => {
+                out.push_str("\nmodules:\n");
+                for (index, item) in items.iter().enumerate() {
+                    let note = imported.module_notes.get(index).cloned().flatten();
+                    push_comments(&mut out, "  ", note.as_slice());
+                    let item = serde_norway::to_string(&vec![item]).map_err(MigrateError::Yaml)?;
+                    out.push_str(&indented(&item, "  "));
+                }
+            }
+            _ => out.push_str(&entry(key, value)?),
+        }
+    }
+    Ok(out)
+}
+
+/// The entries of a mapping value (none for anything else).
+fn mapping(value: &Value) -> Vec<(&Value, &Value)> {
+    match value {
+        Value::Mapping(map) => map.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `key: value` as YAML.
+fn entry(key: &Value, value: &Value) -> Result<String, MigrateError> {
+    let mut one = Mapping::new();
+    one.insert(key.clone(), value.clone());
+    serde_norway::to_string(&one).map_err(MigrateError::Yaml)
+}
+
+fn push_comments(out: &mut String, indent: &str, lines: &[String]) {
+    for line in lines {
+        // A comment is one line: a reason that spans lines stays a comment.
+        out.push_str(&format!("{indent}# {}\n", line.replace(['\n', '\r'], " ")));
+    }
+}
+
+/// `yaml` with every non-empty line indented: a block, literal scalars included, moved
+/// right as a whole stays the same YAML.
+fn indented(yaml: &str, indent: &str) -> String {
+    yaml.lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("{indent}{line}\n")
+            }
+        })
         .collect()
 }
 
-fn inline(
-    out: &mut String,
-    root: &Path,
-    name: &str,
-    description: &crate::codegen::ScriptDescription,
-) {
-    out.push_str(&format!("  - name: {}\n", scalar(name)));
-    text_field(out, "    ", "cdef", &description.cdef);
-    text_field(out, "    ", "source", &description.source);
-    let settings = &description.settings;
-    list(
-        out,
-        "    ",
-        "sources",
-        &project_paths(root, &settings.sources),
-    );
-    list(
-        out,
-        "    ",
-        "include_dirs",
-        &project_paths(root, &settings.include_dirs),
-    );
-    list(out, "    ", "libraries", &settings.libraries);
-    list(
-        out,
-        "    ",
-        "library_dirs",
-        &project_paths(root, &settings.library_dirs),
-    );
-    if !settings.define_macros.is_empty() {
-        out.push_str("    define_macros:\n");
-        for (macro_name, value) in &settings.define_macros {
-            let value = value.as_deref().map_or_else(|| "null".to_string(), scalar);
-            out.push_str(&format!("      {}: {value}\n", scalar(macro_name)));
-        }
-    }
-    list(out, "    ", "undef_macros", &settings.undef_macros);
-    list(
-        out,
-        "    ",
-        "extra_compile_args",
-        &settings.extra_compile_args,
-    );
-    list(out, "    ", "extra_link_args", &settings.extra_link_args);
-    list(
-        out,
-        "    ",
-        "extra_objects",
-        &project_paths(root, &settings.extra_objects),
-    );
-    if description.cplusplus {
-        out.push_str("    language: \"c++\"\n");
-    }
-}
+#[cfg(test)]
+mod tests;

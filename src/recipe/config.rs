@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use marked_yaml::Spanned;
 use serde::Serialize;
 
-use super::raw::{RawModule, RawRecipe, SStr};
+use super::raw::{RawRecipe, SStr};
 use super::{Locator, RecipeError};
 
 /// What a build chose.
@@ -108,7 +108,7 @@ pub(super) fn apply(
                 return Err(locator.error(&span, "overrides cannot be nested", None));
             }
             if holds(locator, when, &values)? {
-                merge(&mut module, over.into_inner());
+                module.merge(over.into_inner());
             }
         }
         modules.push(Spanned::new(*spanned.span(), module));
@@ -166,38 +166,6 @@ fn is_true(value: &str) -> bool {
         value.to_ascii_lowercase().as_str(),
         "true" | "yes" | "on" | "1"
     )
-}
-
-/// Replaces each field the override sets.
-fn merge(base: &mut RawModule, over: RawModule) {
-    macro_rules! take {
-        ($($field:ident),* $(,)?) => {
-            $(if over.$field.is_some() { base.$field = over.$field; })*
-        };
-    }
-    take!(
-        script,
-        ext_package,
-        cdef,
-        cdef_files,
-        source,
-        source_file,
-        sources,
-        include_dirs,
-        libraries,
-        library_dirs,
-        define_macros,
-        undef_macros,
-        extra_compile_args,
-        extra_link_args,
-        extra_objects,
-        pkg_config,
-        library_prefix,
-        link,
-        prebuild,
-        limited_api,
-        language,
-    );
 }
 
 /// `Spanned<T>` → `T` (marked-yaml has no `into_inner`).

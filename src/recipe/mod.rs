@@ -370,6 +370,14 @@ pub fn parse_with(file: &Path, text: &str, config: &BuildConfig) -> Result<Recip
     Ok(recipe)
 }
 
+/// Reads recipe `text` from `file` (absolute) into raw types, as written: no override
+/// applied, nothing checked.
+pub fn parse_raw(file: &Path, text: &str) -> Result<raw::RawRecipe, RecipeError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let locator = Locator::new(file.to_path_buf(), text.to_string());
+    deserialize::deserialize(&locator, text)
+}
+
 /// `text` as a valid SPDX expression: itself when it is one, else its canonical form when
 /// that is one (`MIT/Apache 2.0` → `MIT OR Apache-2.0`), else nothing.
 pub fn canonical_spdx(text: &str) -> Option<String> {

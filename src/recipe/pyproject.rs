@@ -15,7 +15,7 @@ use toml::de::{DeTable, DeValue};
 use super::{Locator, RecipeError};
 
 /// `[project]` keys and the recipe's `package` keys they become.
-const PROJECT_KEYS: &[(&str, &str)] = &[
+pub(super) const PROJECT_KEYS: &[(&str, &str)] = &[
     ("name", "name"),
     ("version", "version"),
     ("description", "summary"),

@@ -4,7 +4,7 @@
 //! `--config other=true` still ships (a published cffi sdist that leaves out its build
 //! script or a vendored header cannot be built; ours can).
 
-use super::raw::{RawModule, RawRecipe, SStr};
+use super::raw::{ModulePath, RawModule, RawRecipe};
 
 /// Header-like files an include directory contributes.
 const HEADER_GLOBS: &[&str] = &[
@@ -43,9 +43,6 @@ pub(super) fn patterns(raw: &RawRecipe) -> (Vec<String>, Vec<String>) {
     }
     for module in raw.modules.iter() {
         module_patterns(module, &mut push);
-        for over in module.overrides.iter().flatten() {
-            module_patterns(over, &mut push);
-        }
     }
     let mut exclude = Vec::new();
     if let Some(sdist) = &raw.sdist {
@@ -62,39 +59,31 @@ pub(super) fn patterns(raw: &RawRecipe) -> (Vec<String>, Vec<String>) {
 }
 
 fn module_patterns(module: &RawModule, push: &mut impl FnMut(&str)) {
-    let lists: [&Option<Vec<SStr>>; 2] = [&module.sources, &module.extra_objects];
-    for list in lists {
-        for item in list.iter().flatten() {
-            push(item);
-        }
-    }
-    for file in module.cdef_files.iter().flat_map(|f| f.iter()) {
-        push(file);
-    }
-    if let Some(file) = &module.source_file {
-        push(file);
-    }
-    if module.script.is_some() {
-        // A build script opens what it likes (cdef headers, C preludes, sources chosen at
-        // run time), relative to the project root: the sdist carries the whole project,
-        // less build products and VCS data, as setuptools users' MANIFEST.in files do.
-        push("**/*");
-    }
-    for dir in module.include_dirs.iter().flatten() {
-        for glob in HEADER_GLOBS {
-            push(&format!("{}/{glob}", dir.as_str().trim_end_matches('/')));
-        }
-    }
-    for step in module.prebuild.iter().flatten() {
-        let cwd = step
-            .cwd
-            .as_ref()
-            .map_or("", |c| c.as_str())
-            .trim_end_matches('/');
-        match &step.inputs {
-            Some(inputs) => inputs.iter().for_each(|i| push(i)),
-            None if cwd.is_empty() || cwd == "." => push("**/*"),
-            None => push(&format!("{cwd}/**/*")),
+    for path in module.paths() {
+        match path {
+            ModulePath::File(file) | ModulePath::Glob(file) => push(file),
+            ModulePath::IncludeDir(dir) => {
+                for glob in HEADER_GLOBS {
+                    push(&format!("{}/{glob}", dir.as_str().trim_end_matches('/')));
+                }
+            }
+            // A build script opens what it likes (cdef headers, C preludes, sources chosen at
+            // run time), relative to the project root: the sdist carries the whole project,
+            // less build products and VCS data, as setuptools users' MANIFEST.in files do.
+            ModulePath::Script(_) => push("**/*"),
+            ModulePath::WholeDir(cwd) => {
+                let cwd = cwd.map_or("", |c| c.as_str()).trim_end_matches('/');
+                if cwd.is_empty() || cwd == "." {
+                    push("**/*");
+                } else {
+                    push(&format!("{cwd}/**/*"));
+                }
+            }
+            // Library dirs name where libraries are found (the system's, a prefix's, a build
+            // dir's), not files of the project; a library the project ships is an
+            // `extra_objects` entry or a prebuild step's output. Prefixes lie outside the
+            // project and `$OUT_DIR` paths are made by the build.
+            ModulePath::LibraryDir(_) | ModulePath::Prefix(_) | ModulePath::OutDir(_) => {}
         }
     }
 }

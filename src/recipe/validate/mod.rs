@@ -341,12 +341,37 @@ impl Ctx<'_> {
     }
 
     fn module(&self, raw: &Spanned<RawModule>) -> Result<Module, RecipeError> {
-        let script = raw
-            .script
-            .as_ref()
-            .map(|s| self.script(raw, s))
-            .transpose()?;
-        if let Some(ext_package) = &raw.ext_package
+        // Every key is named: a key added to `RawModule` does not compile until it is checked
+        // here (`when` and `overrides` were applied by `config`; `cdef`, `cdef_files` and
+        // `script`'s exclusions are checked with `raw`).
+        let RawModule {
+            name: raw_name,
+            when: _,
+            overrides: _,
+            cdef: _,
+            cdef_files: _,
+            script,
+            ext_package,
+            source,
+            source_file,
+            sources: source_globs,
+            include_dirs,
+            libraries,
+            library_dirs,
+            define_macros,
+            undef_macros,
+            extra_compile_args,
+            extra_link_args,
+            extra_objects,
+            pkg_config,
+            library_prefix,
+            link,
+            prebuild,
+            limited_api,
+            language,
+        } = &**raw;
+        let script = script.as_ref().map(|s| self.script(raw, s)).transpose()?;
+        if let Some(ext_package) = ext_package
             && script.is_none()
         {
             return Err(self.err(
@@ -355,7 +380,7 @@ impl Ctx<'_> {
                 "put the package in `name` instead",
             ));
         }
-        let name = match (raw.name.as_ref(), &script) {
+        let name = match (raw_name.as_ref(), &script) {
             (Some(name), _) => {
                 if !is_dotted_identifier(name.as_str()) {
                     return Err(self.err(
@@ -391,7 +416,7 @@ impl Ctx<'_> {
             self.cdef(raw)?
         };
 
-        let source = match (&raw.source, &raw.source_file) {
+        let source = match (source, source_file) {
             (Some(_), Some(file)) => {
                 return Err(self.err(
                     file,
@@ -404,7 +429,7 @@ impl Ctx<'_> {
             (None, None) => String::new(),
         };
         let mut sources = Vec::new();
-        for pattern in list(&raw.sources) {
+        for pattern in list(source_globs) {
             sources.extend(self.glob(pattern)?);
         }
         sources.sort();
@@ -416,36 +441,34 @@ impl Ctx<'_> {
             cdef_origin,
             source,
             sources,
-            include_dirs: self.dirs(list(&raw.include_dirs))?,
-            libraries: strings(list(&raw.libraries)),
+            include_dirs: self.dirs(list(include_dirs))?,
+            libraries: strings(list(libraries)),
             static_libraries: Vec::new(),
-            library_dirs: self.dirs(list(&raw.library_dirs))?,
-            define_macros: raw
-                .define_macros
+            library_dirs: self.dirs(list(library_dirs))?,
+            define_macros: define_macros
                 .iter()
                 .flatten()
                 .map(|(k, v)| (k.clone(), macro_value(v.as_ref())))
                 .collect(),
-            undef_macros: strings(list(&raw.undef_macros)),
-            extra_compile_args: strings(list(&raw.extra_compile_args)),
-            extra_link_args: strings(list(&raw.extra_link_args)),
-            extra_objects: list(&raw.extra_objects)
+            undef_macros: strings(list(undef_macros)),
+            extra_compile_args: strings(list(extra_compile_args)),
+            extra_link_args: strings(list(extra_link_args)),
+            extra_objects: list(extra_objects)
                 .iter()
                 .map(|o| self.existing_file(o).map(|rel| self.root.join(rel)))
                 .collect::<Result<Vec<_>, _>>()?,
-            pkg_config: strings(list(&raw.pkg_config)),
-            library_prefix: raw
-                .library_prefix
+            pkg_config: strings(list(pkg_config)),
+            library_prefix: library_prefix
                 .as_ref()
                 .map(|p| self.prefix(p))
                 .transpose()?,
-            link: self.link(raw.link.as_ref())?,
-            prebuild: list(&raw.prebuild)
+            link: self.link(link.as_ref())?,
+            prebuild: list(prebuild)
                 .iter()
                 .map(|step| self.prebuild(step))
                 .collect::<Result<Vec<_>, _>>()?,
-            limited_api: self.limited_api(raw.limited_api.as_ref())?,
-            language: self.language(raw.language.as_ref())?,
+            limited_api: self.limited_api(limited_api.as_ref())?,
+            language: self.language(language.as_ref())?,
         })
     }
 

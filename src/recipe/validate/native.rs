@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use marked_yaml::Spanned;
 
-use super::super::raw::{RawModule, RawPrebuild, SStr};
+use super::super::raw::{RawModule, RawPrebuild, SStr, out_dir_relative};
 use super::super::{LinkMode, PrebuildStep, RecipeError, ScriptRef};
 use super::files::escapes;
 use super::{Ctx, strings};
@@ -80,20 +80,30 @@ impl Ctx<'_> {
     }
 
     pub(super) fn prebuild(&self, raw: &Spanned<RawPrebuild>) -> Result<PrebuildStep, RecipeError> {
-        let cwd = match &raw.cwd {
+        // Every key is named: a key added to `RawPrebuild` does not compile until it is
+        // checked here.
+        let RawPrebuild {
+            run,
+            cwd,
+            env,
+            inputs,
+            outputs,
+            include_dirs,
+        } = &**raw;
+        let cwd = match cwd {
             Some(dir) => self.existing_dir(dir)?,
             None => String::new(),
         };
-        if raw.outputs.is_empty() {
+        if outputs.is_empty() {
             return Err(self.locator.error(
-                raw.run.span(),
+                run.span(),
                 "this prebuild step declares no `outputs`",
                 Some(
                     "list the files it produces under $OUT_DIR, e.g. `outputs: [libfoo.a]`".into(),
                 ),
             ));
         }
-        let inputs = match &raw.inputs {
+        let inputs = match inputs {
             Some(globs) => globs
                 .iter()
                 .map(|g| self.inside(g))
@@ -104,7 +114,7 @@ impl Ctx<'_> {
                 format!("{cwd}/**/*")
             }],
         };
-        for output in &raw.outputs {
+        for output in outputs {
             if escapes(Path::new(output.as_str())) {
                 return Err(self.err(
                     output,
@@ -113,9 +123,9 @@ impl Ctx<'_> {
                 ));
             }
         }
-        for dir in &raw.include_dirs {
-            match dir.strip_prefix("$OUT_DIR") {
-                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+        for dir in include_dirs {
+            match out_dir_relative(dir) {
+                Some(rest) => {
                     if escapes(Path::new(rest.trim_start_matches('/'))) {
                         return Err(self.err(
                             dir,
@@ -130,16 +140,15 @@ impl Ctx<'_> {
             }
         }
         Ok(PrebuildStep {
-            run: raw.run.as_str().to_string(),
+            run: run.as_str().to_string(),
             cwd: self.root.join(&cwd),
-            env: raw
-                .env
+            env: env
                 .iter()
                 .map(|(k, v)| (k.clone(), v.as_str().to_string()))
                 .collect(),
             inputs,
-            outputs: strings(&raw.outputs),
-            include_dirs: strings(&raw.include_dirs),
+            outputs: strings(outputs),
+            include_dirs: strings(include_dirs),
         })
     }
 }
