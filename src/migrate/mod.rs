@@ -701,3 +701,6 @@ fn check_files(
         notes,
     })
 }
+
+#[cfg(test)]
+mod tests;
