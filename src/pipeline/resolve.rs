@@ -93,35 +93,34 @@ fn warn_unused_arguments(script: &str, desc: &ScriptDescription, recipe: Limited
             desc.ignored.join(", ")
         );
     }
+    if let Some(warning) = limited_api_disagreement(script, desc.py_limited_api, recipe) {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// The warning for a script's `py_limited_api` that the recipe's `limited_api` overrules.
+fn limited_api_disagreement(
+    script: &str,
+    wanted: Option<bool>,
+    recipe: LimitedApi,
+) -> Option<String> {
     // `auto` builds for the stable ABI where the interpreter allows, as
     // `py_limited_api=True` does under setuptools; the two disagree otherwise.
-    let disagree = match desc.py_limited_api {
-        Some(true) => recipe == LimitedApi::False,
-        Some(false) => recipe != LimitedApi::False,
-        None => false,
+    let (given, fix) = match (wanted?, recipe) {
+        (true, LimitedApi::False) => ("True", "auto"),
+        (false, LimitedApi::Auto | LimitedApi::True) => ("False", "false"),
+        _ => return None,
     };
-    if disagree {
-        tracing::warn!(
-            "{script}: set_source(..., py_limited_api={}) is not applied; the recipe's \
-             `limited_api` ({}) decides whether the module is built for the stable ABI\n\
-             help: set `limited_api: {}` on this module to build as the script asks",
-            if desc.py_limited_api == Some(true) {
-                "True"
-            } else {
-                "False"
-            },
-            match recipe {
-                LimitedApi::Auto => "auto",
-                LimitedApi::True => "true",
-                LimitedApi::False => "false",
-            },
-            if desc.py_limited_api == Some(true) {
-                "auto"
-            } else {
-                "false"
-            },
-        );
-    }
+    let ours = match recipe {
+        LimitedApi::Auto => "auto",
+        LimitedApi::True => "true",
+        LimitedApi::False => "false",
+    };
+    Some(format!(
+        "{script}: set_source(..., py_limited_api={given}) is not applied; the recipe's \
+         `limited_api` ({ours}) decides whether the module is built for the stable ABI\n\
+         help: set `limited_api: {fix}` on this module to build as the script asks"
+    ))
 }
 
 /// A build script's `set_source` arguments come first, the recipe's own after them.
@@ -197,4 +196,25 @@ pub fn per_target(
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_script_py_limited_api_the_recipe_overrules_is_warned_about() {
+        let warn = |wanted, recipe| limited_api_disagreement("b.py", wanted, recipe);
+        let text = warn(Some(false), LimitedApi::Auto).expect("disagree");
+        assert!(
+            text.contains("py_limited_api=False) is not applied"),
+            "{text}"
+        );
+        assert!(text.contains("help: set `limited_api: false`"), "{text}");
+        let text = warn(Some(true), LimitedApi::False).expect("disagree");
+        assert!(text.contains("help: set `limited_api: auto`"), "{text}");
+        assert_eq!(warn(Some(true), LimitedApi::Auto), None);
+        assert_eq!(warn(Some(false), LimitedApi::False), None);
+        assert_eq!(warn(None, LimitedApi::True), None);
+    }
 }
