@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod pipeline;
 pub mod plan;
 pub mod process;
+pub mod python_helper;
 pub mod recipe;
 pub mod repair;
 pub mod sdist;

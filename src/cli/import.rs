@@ -51,17 +51,19 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
         }
     };
     let interpreters = interpreter::discover();
-    let env = crate::codegen::ensure_managed_env(
-        &env_vars::cache_dir(),
-        crate::plan::CODEGEN_CFFI_VERSION,
-        &interpreters,
-        args.offline,
-    )
-    .map_err(|e| CliError::Other(e.to_string()))?;
-    let import_error = |e: migrate::MigrateError| CliError::Other(e.to_string());
-    let setup = migrate::read_setup(&env.python, &root).map_err(import_error)?;
+    let cache_dir = env_vars::cache_dir();
+    let host = crate::codegen::HostChoice {
+        codegen_python: None,
+        cache_dir: &cache_dir,
+        offline: args.offline,
+        interpreters: &interpreters,
+    }
+    .for_scripts()
+    .map_err(|e| CliError::Other(with_causes(&e)))?;
+    let import_error = |e: migrate::MigrateError| CliError::Other(with_causes(&e));
+    let setup = migrate::read_setup(&host.python, &root).map_err(import_error)?;
     migrate::check_importable(&root, &setup).map_err(import_error)?;
-    let modules = migrate::import_modules(&env.python, &root, &setup).map_err(import_error)?;
+    let modules = migrate::import_modules(&host, &root, &setup).map_err(import_error)?;
     // What setuptools itself makes of the project, under the newest CPython: the recipe
     // must say all of it.
     let newest = interpreters
@@ -113,4 +115,18 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
     }
     println!("{}", path.display());
     Ok(())
+}
+
+/// `error`'s message and its causes' (this command's errors reach the renderer as text).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.ends_with(&line) {
+            text.push_str(&format!("\n  caused by: {line}"));
+        }
+        source = cause.source();
+    }
+    text
 }

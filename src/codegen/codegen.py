@@ -8,6 +8,9 @@ The C comes from cffi's own recompiler (ffi.emit_c_code), so it is exactly what
 `ffibuilder.compile()` would have compiled. A build script runs as it would under
 setuptools: the current directory is the project root, its own directory is on sys.path,
 and `__name__` is not "__main__" (so its `ffibuilder.compile()` block does not run).
+The answer is {"result": "ok", ...} or {"result": "error", "kind": KIND, "message": ...}
+with KIND one of cdef (with line and column when cffi gives them), no_cffi, script (with
+the traceback), abi_mode, internal (with the traceback).
 Kept Python-3.8-compatible.
 """
 import contextlib
@@ -31,7 +34,7 @@ def cdef_failure(message):
 
 
 def fail(kind, message, **extra):
-    result = {"ok": False, "kind": kind, "message": message}
+    result = {"result": "error", "kind": kind, "message": message}
     result.update(extra)
     sys.stdout.write(json.dumps(result))
 
@@ -58,10 +61,12 @@ def load_script(request):
         return None
     ffi = namespace.get(request["attribute"])
     if ffi is None or not hasattr(ffi, "emit_c_code"):
-        fail("script", "%s defines no cffi FFI named %r" % (request["script"], request["attribute"]))
+        fail("script", "%s defines no cffi FFI named %r" % (request["script"], request["attribute"]),
+             traceback="")
         return None
     if getattr(ffi, "_assigned_source", None) is None:
-        fail("script", "%s never calls %s.set_source(...)" % (request["script"], request["attribute"]))
+        fail("script", "%s never calls %s.set_source(...)" % (request["script"], request["attribute"]),
+             traceback="")
         return None
     return ffi
 
@@ -86,13 +91,16 @@ def describe(ffi):
             value = [str(v) for v in value]
         settings[key] = value
     unsupported = sorted(set(kwds) - set(keys) - {"depends", "language", "py_limited_api"})
+    limited = kwds.get("py_limited_api")
     sys.stdout.write(json.dumps({
-        "ok": True,
+        "result": "ok",
         "module": name,
         "source": source,
         "cplusplus": extension in (".cpp", ".cc", ".cxx", ".c++") or kwds.get("language") == "c++",
         "settings": settings,
         "ignored": unsupported,
+        # Reported, not applied: the recipe's `limited_api` key decides (the caller warns).
+        "py_limited_api": None if limited is None else bool(limited),
         "cdef": "\n".join(getattr(ffi, "_cdefsources", [])),
     }))
 
@@ -114,7 +122,7 @@ def main():
             return
         with contextlib.redirect_stdout(sys.stderr):
             ffi.emit_c_code(request["output"])
-        sys.stdout.write(json.dumps({"ok": True, "cffi_version": cffi.__version__}))
+        sys.stdout.write(json.dumps({"result": "ok", "cffi_version": cffi.__version__}))
         return
     ffi = cffi.FFI()
     try:
@@ -129,7 +137,7 @@ def main():
     # cffi reports "generating ..." on stdout, which carries only our JSON.
     with contextlib.redirect_stdout(sys.stderr):
         ffi.emit_c_code(request["output"])
-    sys.stdout.write(json.dumps({"ok": True, "cffi_version": cffi.__version__}))
+    sys.stdout.write(json.dumps({"result": "ok", "cffi_version": cffi.__version__}))
 
 
 if __name__ == "__main__":

@@ -4,15 +4,16 @@
 //! environment with a pinned cffi; PyPy targets use PyPy's built-in cffi.
 
 mod health;
+mod host;
 mod managed;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
 /// Used by `doctor` to report on the managed environments.
 pub use health::{Health, STAMP as MANAGED_ENV_STAMP};
+pub use host::{Host, HostChoice};
 /// Used by `doctor` to report on the managed environments.
 pub use managed::host as managed_env_host;
 /// Used by `doctor` to report on the managed environments.
@@ -21,11 +22,17 @@ pub use managed::{ManagedEnv, STAGING_PREFIX, ensure_managed_env};
 
 use crate::env_vars;
 use crate::plan::Flavour;
-use crate::process::{Captured, run_captured};
+use crate::python_helper::{self, Reply};
 use crate::recipe::{Module, ScriptRef};
 
 /// The embedded codegen script.
-const CODEGEN_SCRIPT: &str = include_str!("codegen.py");
+const CODEGEN_SCRIPT: python_helper::Script = python_helper::Script {
+    name: "codegen.py",
+    text: include_str!("codegen.py"),
+};
+
+/// How the generating interpreter is run.
+pub use crate::python_helper::Isolation;
 
 /// The C that cffi emitted for one module in one flavour.
 #[derive(Debug, Clone, Serialize)]
@@ -43,15 +50,10 @@ pub struct GeneratedSource {
 /// Codegen failures.
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
-    /// The generating interpreter could not run, failed or ran out of time.
-    #[error("code generation with {python} failed")]
-    Run {
-        /// The interpreter.
-        python: PathBuf,
-        /// The cause.
-        #[source]
-        source: crate::process::ProcessError,
-    },
+    /// The generating interpreter could not run, failed, ran out of time or gave no
+    /// readable answer.
+    #[error("code generation failed")]
+    Helper(#[from] python_helper::HelperError),
     /// cffi rejected the cdef.
     #[error("cffi rejected the cdef of module `{module}`: {message}")]
     Cdef {
@@ -63,12 +65,14 @@ pub enum CodegenError {
         at: Option<(usize, usize)>,
     },
     /// cffi is missing where it should be.
-    #[error("{python} cannot import cffi: {message}")]
+    #[error("{python} cannot import cffi: {message}\nhelp: {help}")]
     NoCffi {
         /// The interpreter.
         python: PathBuf,
         /// Import error.
         message: String,
+        /// What to do about it.
+        help: String,
     },
     /// A build script failed to run or to define its FFI.
     #[error("build script {script} failed: {message}")]
@@ -90,8 +94,11 @@ pub enum CodegenError {
         /// What cffi-wheel found.
         message: String,
     },
-    /// Anything else the script reported.
-    #[error("code generation for `{module}` failed: {message}")]
+    /// The helper itself failed (a bug in cffi-wheel or in that cffi).
+    #[error(
+        "code generation for `{module}` failed: {message}\nhelp: this is a bug in cffi-wheel or \
+         in the cffi it ran; please report it with this output"
+    )]
     Failed {
         /// Module name.
         module: String,
@@ -119,6 +126,9 @@ pub struct ScriptDescription {
     pub settings: ScriptSettings,
     /// Keyword arguments it does not (reported as a warning).
     pub ignored: Vec<String>,
+    /// `py_limited_api`, when given: not applied (the recipe's `limited_api` decides).
+    #[serde(default)]
+    pub py_limited_api: Option<bool>,
     /// The cdef text (all `cdef()` calls), for `import`.
     pub cdef: String,
 }
@@ -153,62 +163,133 @@ pub fn describe_script(
     root: &Path,
     script: &ScriptRef,
 ) -> Result<ScriptDescription, CodegenError> {
-    let request = serde_json::json!({
-        "mode": "describe_script",
-        "script": script.path,
-        "attribute": script.attribute,
-        "root": root,
-    });
-    let bytes = serde_json::to_vec(&request).map_err(std::io::Error::other)?;
-    let response = run_script(python, &bytes, isolation, root)?;
-    let value: serde_json::Value =
-        serde_json::from_slice(&response).map_err(|e| CodegenError::Script {
-            script: script.path.clone(),
-            message: format!("unreadable output ({e})"),
-        })?;
-    if value.get("ok") == Some(&serde_json::Value::Bool(true)) {
-        return serde_json::from_value(value).map_err(|e| CodegenError::Script {
-            script: script.path.clone(),
-            message: format!("unreadable description ({e})"),
-        });
-    }
-    let parsed: Response = serde_json::from_value(value).map_err(|e| CodegenError::Script {
-        script: script.path.clone(),
-        message: format!("unreadable output ({e})"),
-    })?;
-    Err(script_failure(python, script, parsed))
+    let request = Request::DescribeScript {
+        script: &script.path,
+        attribute: &script.attribute,
+        root,
+    };
+    let reply: Reply<ScriptDescription, Failure> = call_helper(python, isolation, root, &request)?;
+    reply
+        .into_result()
+        .map_err(|failure| failure.into_error(python, isolation, &script.path, Some(script)))
 }
 
-fn script_failure(python: &Path, script: &ScriptRef, parsed: Response) -> CodegenError {
-    let message = parsed.message.unwrap_or_default();
-    match parsed.kind.as_deref() {
-        Some("abi_mode") => CodegenError::AbiMode {
-            script: script.path.clone(),
-            message,
-        },
-        Some("no_cffi") => CodegenError::NoCffi {
-            python: python.to_path_buf(),
-            message,
-        },
-        _ => CodegenError::Script {
-            script: script.path.clone(),
-            message: match parsed.traceback {
-                Some(tb) => format!("{message}\n{tb}"),
-                None => message,
+/// A request to `codegen.py`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+enum Request<'a> {
+    /// Emit one recipe module's C.
+    Module {
+        module: &'a str,
+        cdef: &'a str,
+        source: &'a str,
+        output: &'a Path,
+    },
+    /// Run a build script and describe its `set_source`.
+    DescribeScript {
+        script: &'a str,
+        attribute: &'a str,
+        root: &'a Path,
+    },
+    /// Run a build script and emit its C.
+    EmitScript {
+        script: &'a str,
+        attribute: &'a str,
+        root: &'a Path,
+        output: &'a Path,
+    },
+}
+
+/// `codegen.py`'s answer after emitting C.
+#[derive(Debug, Deserialize)]
+struct Emitted {
+    cffi_version: String,
+}
+
+/// The errors `codegen.py` reports, by `kind`.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Failure {
+    /// cffi rejected the cdef.
+    Cdef {
+        message: String,
+        line: Option<usize>,
+        column: Option<usize>,
+    },
+    /// `import cffi` failed.
+    NoCffi { message: String },
+    /// A build script raised or defines no usable FFI.
+    Script {
+        message: String,
+        #[serde(default)]
+        traceback: String,
+    },
+    /// A build script's `set_source(name, None)`.
+    AbiMode { message: String },
+    /// The helper itself failed.
+    Internal {
+        message: String,
+        #[serde(default)]
+        traceback: String,
+    },
+}
+
+impl Failure {
+    fn into_error(
+        self,
+        python: &Path,
+        isolation: Isolation,
+        module: &str,
+        script: Option<&ScriptRef>,
+    ) -> CodegenError {
+        match self {
+            Failure::Cdef {
+                message,
+                line,
+                column,
+            } => CodegenError::Cdef {
+                module: module.to_string(),
+                message,
+                at: line.map(|line| (line, column.unwrap_or(1))),
             },
-        },
+            Failure::NoCffi { message } => CodegenError::NoCffi {
+                python: python.to_path_buf(),
+                message,
+                help: match isolation {
+                    Isolation::InheritPath => format!(
+                        "install cffi for it (`{} -m pip install cffi`), or leave out \
+                         --codegen-python to use cffi-wheel's managed environment",
+                        python.display()
+                    ),
+                    Isolation::Isolated => format!(
+                        "if {} is in cffi-wheel's managed environment, remove that environment \
+                         (`cffi-wheel doctor` names it) and the next build makes it again",
+                        python.display()
+                    ),
+                },
+            },
+            Failure::Script { message, traceback } => CodegenError::Script {
+                script: script.map_or_else(|| module.to_string(), |s| s.path.clone()),
+                message: with_traceback(message, &traceback),
+            },
+            Failure::AbiMode { message } => CodegenError::AbiMode {
+                script: script.map_or_else(|| module.to_string(), |s| s.path.clone()),
+                message,
+            },
+            Failure::Internal { message, traceback } => CodegenError::Failed {
+                module: module.to_string(),
+                message: with_traceback(message, &traceback),
+            },
+        }
     }
 }
 
-#[derive(Deserialize)]
-struct Response {
-    traceback: Option<String>,
-    ok: bool,
-    kind: Option<String>,
-    message: Option<String>,
-    cffi_version: Option<String>,
-    line: Option<usize>,
-    column: Option<usize>,
+fn with_traceback(message: String, traceback: &str) -> String {
+    if traceback.trim().is_empty() {
+        message
+    } else {
+        format!("{message}\n{}", traceback.trim_end())
+    }
 }
 
 /// What cffi generates one module's C from: the `cdef` and `set_source` text, or the build
@@ -247,87 +328,189 @@ pub fn generate(
 ) -> Result<GeneratedSource, CodegenError> {
     let out_dir = output.parent().unwrap_or(root);
     fs_err::create_dir_all(out_dir)?;
-    let output = output.to_path_buf();
     let request = match &module.script {
-        Some(script) => serde_json::json!({
-            "mode": "emit_script",
-            "script": script.path,
-            "attribute": script.attribute,
-            "root": root,
-            "output": output,
-        }),
-        None => serde_json::json!({
-            "mode": "module",
-            "module": module.name,
-            "cdef": module.cdef,
-            "source": module.source,
-            "output": output,
-        }),
+        Some(script) => Request::EmitScript {
+            script: &script.path,
+            attribute: &script.attribute,
+            root,
+            output,
+        },
+        None => Request::Module {
+            module: &module.name,
+            cdef: &module.cdef,
+            source: &module.source,
+            output,
+        },
     };
-    let request = serde_json::to_vec(&request).map_err(std::io::Error::other)?;
-    let response = run_script(python, &request, isolation, out_dir)?;
-    let failed = |message: String| CodegenError::Failed {
-        module: module.name.clone(),
-        message,
-    };
-    let parsed: Response = serde_json::from_slice(&response)
-        .map_err(|e| failed(format!("unreadable codegen output ({e})")))?;
-    if !parsed.ok
-        && let Some(script) = &module.script
-    {
-        return Err(script_failure(python, script, parsed));
-    }
-    if !parsed.ok {
-        let message = parsed.message.unwrap_or_default();
-        return Err(match parsed.kind.as_deref() {
-            Some("cdef") => CodegenError::Cdef {
-                module: module.name.clone(),
-                message,
-                at: parsed.line.map(|line| (line, parsed.column.unwrap_or(1))),
-            },
-            Some("no_cffi") => CodegenError::NoCffi {
-                python: python.to_path_buf(),
-                message,
-            },
-            _ => failed(message),
-        });
-    }
+    let reply: Reply<Emitted, Failure> = call_helper(python, isolation, out_dir, &request)?;
+    let emitted = reply.into_result().map_err(|failure| {
+        failure.into_error(python, isolation, &module.name, module.script.as_ref())
+    })?;
     Ok(GeneratedSource {
         module: module.name.clone(),
         flavour: flavour.clone(),
-        path: output,
-        cffi_version: parsed.cffi_version.unwrap_or_default(),
+        path: output.to_path_buf(),
+        cffi_version: emitted.cffi_version,
     })
 }
 
-/// How the generating interpreter is run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Isolation {
-    /// `-I`: a managed environment or a target interpreter, where only its own site matters.
-    Isolated,
-    /// Without `-I`, from a neutral directory: an interpreter whose cffi comes through
-    /// `PYTHONPATH` (pip's isolated build environments inject it that way).
-    InheritPath,
-}
-
-fn run_script(
+/// Runs `codegen.py`; an interpreter that inherits its path runs from `cwd`.
+fn call_helper<T: serde::de::DeserializeOwned>(
     python: &Path,
-    stdin: &[u8],
     isolation: Isolation,
     cwd: &Path,
-) -> Result<Vec<u8>, CodegenError> {
-    let mut command = Command::new(python);
-    match isolation {
-        Isolation::Isolated => command.args(["-I", "-B", "-c", CODEGEN_SCRIPT]),
-        Isolation::InheritPath => command
-            .args(["-s", "-B", "-c", CODEGEN_SCRIPT])
-            .current_dir(cwd),
-    };
-    let output = run_captured(&mut command, Some(stdin), env_vars::step_timeout())
-        .and_then(Captured::success)
-        .map_err(|source| CodegenError::Run {
-            python: python.to_path_buf(),
-            source,
-        })?;
-    Ok(output.stdout)
+    request: &Request<'_>,
+) -> Result<Reply<T, Failure>, CodegenError> {
+    let cwd = (isolation == Isolation::InheritPath).then_some(cwd);
+    python_helper::call(
+        python,
+        CODEGEN_SCRIPT,
+        isolation,
+        cwd,
+        request,
+        env_vars::step_timeout(),
+    )
+    .map_err(CodegenError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PYTHON: &str = "/usr/bin/python3";
+
+    fn reply<T: serde::de::DeserializeOwned>(
+        stdout: &str,
+    ) -> Result<Reply<T, Failure>, python_helper::HelperError> {
+        python_helper::parse_reply(Path::new(PYTHON), CODEGEN_SCRIPT, stdout.as_bytes(), b"")
+    }
+
+    fn error_of(stdout: &str, script: Option<&ScriptRef>) -> CodegenError {
+        match reply::<Emitted>(stdout).expect("readable").into_result() {
+            Ok(_) => panic!("an error reply"),
+            Err(failure) => {
+                failure.into_error(Path::new(PYTHON), Isolation::InheritPath, "pkg._m", script)
+            }
+        }
+    }
+
+    fn script() -> ScriptRef {
+        ScriptRef {
+            path: "build_ffi.py".into(),
+            attribute: "ffibuilder".into(),
+            ext_package: None,
+        }
+    }
+
+    #[test]
+    fn an_emit_reply_gives_the_cffi_version() {
+        let ok = reply::<Emitted>(r#"{"result": "ok", "cffi_version": "2.0.0"}"#)
+            .expect("readable")
+            .into_result()
+            .expect("ok");
+        assert_eq!(ok.cffi_version, "2.0.0");
+    }
+
+    #[test]
+    fn a_describe_reply_gives_the_script_description() {
+        let text = r#"{"result": "ok", "module": "_m", "source": "int x;", "cplusplus": false,
+            "settings": {"sources": [], "include_dirs": ["inc"], "libraries": [],
+            "library_dirs": [], "define_macros": [["A", null]], "undef_macros": [],
+            "extra_compile_args": [], "extra_link_args": [], "extra_objects": []},
+            "ignored": ["optional"], "py_limited_api": true, "cdef": "int f(void);"}"#;
+        let desc = reply::<ScriptDescription>(text)
+            .expect("readable")
+            .into_result()
+            .expect("ok");
+        assert_eq!(desc.module, "_m");
+        assert_eq!(desc.settings.include_dirs, ["inc"]);
+        assert_eq!(desc.settings.define_macros, [("A".to_string(), None)]);
+        assert_eq!(desc.py_limited_api, Some(true));
+    }
+
+    #[test]
+    fn a_cdef_error_keeps_its_position() {
+        let err = error_of(
+            r#"{"result": "error", "kind": "cdef", "message": "parse error", "line": 2, "column": 5}"#,
+            None,
+        );
+        assert!(
+            matches!(&err, CodegenError::Cdef { module, at: Some((2, 5)), .. } if module == "pkg._m"),
+            "{err:?}"
+        );
+        let err = error_of(
+            r#"{"result": "error", "kind": "cdef", "message": "unknown type"}"#,
+            None,
+        );
+        assert!(
+            matches!(err, CodegenError::Cdef { at: None, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_cffi_says_how_to_install_it() {
+        let err = error_of(
+            r#"{"result": "error", "kind": "no_cffi", "message": "No module named 'cffi'"}"#,
+            None,
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("/usr/bin/python3 cannot import cffi"),
+            "{text}"
+        );
+        assert!(text.contains("help: install cffi for it"), "{text}");
+    }
+
+    #[test]
+    fn a_script_error_names_the_script_and_keeps_the_traceback() {
+        let err = error_of(
+            r#"{"result": "error", "kind": "script", "message": "NameError: x",
+                "traceback": "Traceback (most recent call last):\n  line 3\n"}"#,
+            Some(&script()),
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("build script build_ffi.py failed: NameError: x"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Traceback (most recent call last):"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_abi_mode_script_is_its_own_error() {
+        let err = error_of(
+            r#"{"result": "error", "kind": "abi_mode", "message": "set_source('_m', None)"}"#,
+            Some(&script()),
+        );
+        assert!(matches!(err, CodegenError::AbiMode { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn an_internal_error_asks_for_a_report() {
+        let err = error_of(
+            r#"{"result": "error", "kind": "internal", "message": "KeyError: 'output'"}"#,
+            None,
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("code generation for `pkg._m` failed: KeyError"),
+            "{text}"
+        );
+        assert!(text.contains("help: this is a bug"), "{text}");
+    }
+
+    #[test]
+    fn garbage_or_nothing_is_an_unreadable_answer() {
+        for stdout in ["", "generating ./x.c\n", r#"{"ok": true}"#] {
+            let err = reply::<Emitted>(stdout).expect_err("unreadable");
+            assert!(
+                matches!(err, python_helper::HelperError::Unreadable { .. }),
+                "{stdout:?}: {err:?}"
+            );
+        }
+    }
 }

@@ -6,17 +6,20 @@ mod cache;
 mod discover;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 pub use discover::{dedup, discover, discover_for, probe_all};
 
-use crate::process::{ProcessError, run_captured};
+use crate::process::ProcessError;
+use crate::python_helper::{self, HelperError, Isolation, Reply};
 
-/// The embedded introspection script (kept Python-3.8-compatible).
-const PROBE_SCRIPT: &str = include_str!("probe.py");
+/// The embedded introspection script (kept compatible with old Pythons).
+const PROBE_SCRIPT: python_helper::Script = python_helper::Script {
+    name: "probe.py",
+    text: include_str!("probe.py"),
+};
 
 /// Oldest CPython minor version cffi-wheel builds for.
 pub const MIN_MINOR: u8 = 8;
@@ -64,11 +67,9 @@ pub struct Interpreter {
     pub cffi_version: Option<String>,
 }
 
-/// Raw probe output.
+/// The probe's result.
 #[derive(Debug, Deserialize)]
 struct ProbeOutput {
-    ok: bool,
-    error: Option<String>,
     implementation: Option<String>,
     version: Option<[u8; 3]>,
     pypy_version: Option<String>,
@@ -87,6 +88,17 @@ struct ProbeOutput {
     cffi_version: Option<String>,
     #[serde(default)]
     site_dirs: Vec<PathBuf>,
+}
+
+/// The errors the probe reports, by `kind`.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum ProbeFailure {
+    /// The probe script raised.
+    Internal {
+        /// The exception.
+        message: String,
+    },
 }
 
 /// Why an interpreter could not be used.
@@ -144,35 +156,55 @@ impl Interpreter {
         path: &Path,
         limit: Duration,
     ) -> Result<(Interpreter, Vec<PathBuf>), InterpreterError> {
-        let mut command = Command::new(path);
-        command.args(["-I", "-B", "-c", PROBE_SCRIPT]);
-        let output = run_captured(&mut command, None, limit).map_err(|e| match e {
-            ProcessError::Stopped { limit, .. } => InterpreterError::TimedOut {
-                path: path.to_path_buf(),
-                limit,
-            },
-            ProcessError::Spawn { source, .. } => InterpreterError::Spawn {
-                path: path.to_path_buf(),
-                source,
-            },
-            other => InterpreterError::Spawn {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(other),
-            },
-        })?;
+        // The probe reads no request; it gets an empty one.
+        let request = serde_json::Map::new();
+        let reply = python_helper::call(
+            path,
+            PROBE_SCRIPT,
+            Isolation::Isolated,
+            None,
+            &request,
+            limit,
+        );
+        let raw = Self::read_reply(path, reply)?;
+        let sites = raw.site_dirs.clone();
+        Self::from_probe(path, raw).map(|interp| (interp, sites))
+    }
+
+    /// The probe's result, or why there is none.
+    fn read_reply(
+        path: &Path,
+        reply: Result<Reply<ProbeOutput, ProbeFailure>, HelperError>,
+    ) -> Result<ProbeOutput, InterpreterError> {
         let probe_error = |detail: String| InterpreterError::Probe {
             path: path.to_path_buf(),
             detail,
         };
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let last = stderr.lines().last().unwrap_or("no output").to_string();
-            return Err(probe_error(format!("{} ({last})", output.status)));
+        match reply {
+            Ok(Reply::Ok(raw)) => Ok(raw),
+            Ok(Reply::Error(ProbeFailure::Internal { message })) => Err(probe_error(message)),
+            Err(HelperError::Run { source, .. }) => Err(match source {
+                ProcessError::Stopped { limit, .. } => InterpreterError::TimedOut {
+                    path: path.to_path_buf(),
+                    limit,
+                },
+                ProcessError::Spawn { source, .. } => InterpreterError::Spawn {
+                    path: path.to_path_buf(),
+                    source,
+                },
+                ProcessError::Failed { status, tail, .. } => {
+                    let last = tail.lines().last().unwrap_or("no output").to_string();
+                    probe_error(format!("{status} ({last})"))
+                }
+                other => InterpreterError::Spawn {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other(other),
+                },
+            }),
+            Err(unreadable @ HelperError::Unreadable { .. }) => {
+                Err(probe_error(unreadable.to_string()))
+            }
         }
-        let raw: ProbeOutput = serde_json::from_slice(&output.stdout)
-            .map_err(|e| probe_error(format!("unreadable probe output: {e}")))?;
-        let sites = raw.site_dirs.clone();
-        Self::from_probe(path, raw).map(|interp| (interp, sites))
     }
 
     /// [`Interpreter::probe`] through the probe cache in `cache_dir`: a cached outcome is
@@ -182,7 +214,7 @@ impl Interpreter {
         cache_dir: &Path,
         limit: Duration,
     ) -> Result<Interpreter, InterpreterError> {
-        let key = cache::ProbeKey::of(path, PROBE_SCRIPT);
+        let key = cache::ProbeKey::of(path, PROBE_SCRIPT.text);
         if let Some(key) = &key {
             match cache::load(cache_dir, key) {
                 Some(cache::Outcome::Found { interpreter }) => return Ok(interpreter),
@@ -230,14 +262,8 @@ impl Interpreter {
     fn from_probe(path: &Path, raw: ProbeOutput) -> Result<Interpreter, InterpreterError> {
         let missing = |what: &str| InterpreterError::Probe {
             path: path.to_path_buf(),
-            detail: raw
-                .error
-                .clone()
-                .unwrap_or_else(|| format!("no {what} reported")),
+            detail: format!("no {what} reported"),
         };
-        if !raw.ok {
-            return Err(missing("result"));
-        }
         let version = raw.version.ok_or_else(|| missing("version"))?;
         let name = raw
             .implementation
@@ -321,7 +347,7 @@ mod tests {
         Interpreter::from_probe(Path::new("/usr/bin/python3"), raw).expect("supported")
     }
 
-    const CP313T: &str = r#"{"ok": true, "implementation": "cpython", "version": [3, 13, 1],
+    const CP313T: &str = r#"{"implementation": "cpython", "version": [3, 13, 1],
         "executable": "/opt/py/bin/python3.13t", "soabi": "cpython-313t-x86_64-linux-gnu",
         "ext_suffix": ".cpython-313t-x86_64-linux-gnu.so", "include_dir": "/opt/py/include",
         "gil_disabled": true, "debug": false, "pointer_size": 64, "platform": "linux-x86_64"}"#;
@@ -339,11 +365,67 @@ mod tests {
 
     #[test]
     fn python_37_is_reported_as_unsupported() {
-        let raw: ProbeOutput = serde_json::from_str(
-            r#"{"ok": true, "implementation": "cpython", "version": [3, 7, 16]}"#,
-        )
-        .expect("json");
+        let raw: ProbeOutput =
+            serde_json::from_str(r#"{"implementation": "cpython", "version": [3, 7, 16]}"#)
+                .expect("json");
         let err = Interpreter::from_probe(Path::new("/x/python3.7"), raw).expect_err("3.7");
         assert!(err.to_string().contains("cpython 3.7.16"), "{err}");
+    }
+
+    fn read(stdout: &str, stderr: &str) -> Result<ProbeOutput, InterpreterError> {
+        let path = Path::new("/x/python3");
+        let reply =
+            python_helper::parse_reply(path, PROBE_SCRIPT, stdout.as_bytes(), stderr.as_bytes());
+        Interpreter::read_reply(path, reply)
+    }
+
+    #[test]
+    fn an_ok_probe_reply_is_read() {
+        let text = CP313T.replacen('{', r#"{"result": "ok", "#, 1);
+        let raw = read(&text, "").expect("ok");
+        let interp = Interpreter::from_probe(Path::new("/x/python3"), raw).expect("supported");
+        assert_eq!(interp.identifier(), "cp313t");
+    }
+
+    #[test]
+    fn an_internal_probe_error_is_a_probe_failure_with_its_message() {
+        let err = read(
+            r#"{"result": "error", "kind": "internal", "message": "AttributeError: x"}"#,
+            "",
+        )
+        .expect_err("error");
+        assert!(
+            matches!(&err, InterpreterError::Probe { detail, .. } if detail == "AttributeError: x"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn garbage_or_empty_probe_output_is_a_probe_failure_showing_stderr() {
+        for (stdout, stderr) in [
+            ("", "Fatal Python error: init_fs_encoding"),
+            ("Welcome!\n", ""),
+        ] {
+            let err = read(stdout, stderr).expect_err("unreadable");
+            let InterpreterError::Probe { detail, .. } = &err else {
+                panic!("{err:?}");
+            };
+            assert!(
+                detail.contains("probe.py, run with /x/python3, gave no readable answer"),
+                "{detail}"
+            );
+            assert!(detail.contains(stderr), "{detail}");
+        }
+    }
+
+    #[test]
+    fn the_probe_script_answers_with_a_tagged_result() {
+        let Ok(python) = which::which("python3") else {
+            assert!(std::env::var_os("CI").is_none(), "CI needs python3 on PATH");
+            eprintln!("skipped: no python3 on PATH (install python3)");
+            return;
+        };
+        let interp = Interpreter::probe(&python, Duration::from_secs(60)).expect("probes");
+        assert_eq!(interp.version[0], 3);
     }
 }

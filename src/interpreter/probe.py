@@ -1,5 +1,7 @@
 """Introspects the running interpreter for cffi-wheel; prints one JSON object.
 
+The answer is {"result": "ok", ...} or {"result": "error", "kind": "internal", "message": ...}.
+
 Kept compatible with old Pythons (no f-strings) so that an unsupported interpreter still
 reports its version instead of failing with a syntax error.
 """
@@ -42,7 +44,7 @@ def main():
         pypy_version = ".".join(str(x) for x in sys.pypy_version_info[:3])
     include = sysconfig.get_paths().get("include")
     result = {
-        "ok": True,
+        "result": "ok",
         "implementation": impl,
         "version": list(sys.version_info[:3]),
         "pypy_version": pypy_version,
@@ -68,4 +70,8 @@ if __name__ == "__main__":
     try:
         main()
     except Exception as exc:  # reported as data, never as a traceback to parse
-        sys.stdout.write(json.dumps({"ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}))
+        sys.stdout.write(json.dumps({
+            "result": "error",
+            "kind": "internal",
+            "message": "%s: %s" % (type(exc).__name__, exc),
+        }))

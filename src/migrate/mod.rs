@@ -10,15 +10,18 @@ mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::codegen::{self, CodegenError, Isolation, ScriptDescription};
+use crate::codegen::{self, CodegenError, ScriptDescription};
+use crate::python_helper::{self, Isolation, Reply};
 use crate::recipe::ScriptRef;
 use crate::setuptools::{HollowBuild, PreparedMetadata};
 
-const SETUP_PROBE: &str = include_str!("setup_probe.py");
+const SETUP_PROBE: python_helper::Script = python_helper::Script {
+    name: "setup_probe.py",
+    text: include_str!("setup_probe.py"),
+};
 
 /// What setup.py and setup.cfg say.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -78,12 +81,47 @@ pub enum ImportedModule {
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     /// Running setup.py failed.
-    #[error("reading {root}/setup.py failed: {message}")]
+    #[error(
+        "reading {root}/setup.py failed: {message}\nhelp: import runs setup.py with `setup()` \
+         replaced by a recorder; if it needs to build or run something first, build the project \
+         as it is with `cffi-wheel build {root}`"
+    )]
     Setup {
         /// The project.
         root: PathBuf,
-        /// What happened.
+        /// What happened, with the traceback.
         message: String,
+    },
+    /// setup.cfg does not parse.
+    #[error(
+        "{root}/setup.cfg is not a valid setup.cfg: {message}\nhelp: fix the file; setuptools \
+             would refuse it too"
+    )]
+    SetupCfg {
+        /// The project.
+        root: PathBuf,
+        /// configparser's message (it names the line).
+        message: String,
+    },
+    /// The setup reader itself failed.
+    #[error(
+        "reading {root}/setup.py and setup.cfg failed: {message}\nhelp: this is a bug in \
+         cffi-wheel; please report it with this output"
+    )]
+    SetupProbe {
+        /// The project.
+        root: PathBuf,
+        /// What happened, with the traceback.
+        message: String,
+    },
+    /// setup.py could not be run, ran out of time or gave no readable answer.
+    #[error("reading {root}/setup.py failed")]
+    Helper {
+        /// The project.
+        root: PathBuf,
+        /// The cause.
+        #[source]
+        source: Box<python_helper::HelperError>,
     },
     /// Nothing to import.
     #[error("{root} has no cffi_modules in setup.py or setup.cfg; nothing to import")]
@@ -144,37 +182,65 @@ pub enum MigrateError {
     Yaml(#[source] serde_norway::Error),
 }
 
+/// The errors `setup_probe.py` reports, by `kind`.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum SetupFailure {
+    /// setup.py raised.
+    SetupPy {
+        message: String,
+        #[serde(default)]
+        traceback: String,
+    },
+    /// setup.cfg is not a valid INI file.
+    SetupCfg { message: String },
+    /// The helper itself failed.
+    Internal {
+        message: String,
+        #[serde(default)]
+        traceback: String,
+    },
+}
+
+impl SetupFailure {
+    fn into_error(self, root: &Path) -> MigrateError {
+        let root = root.to_path_buf();
+        match self {
+            SetupFailure::SetupPy { message, traceback } => MigrateError::Setup {
+                root,
+                message: format!("{message}\n{}", traceback.trim_end()),
+            },
+            SetupFailure::SetupCfg { message } => MigrateError::SetupCfg { root, message },
+            SetupFailure::Internal { message, traceback } => MigrateError::SetupProbe {
+                root,
+                message: format!("{message}\n{}", traceback.trim_end()),
+            },
+        }
+    }
+}
+
 /// Runs setup.py (recording `setup()`'s arguments) and reads setup.cfg.
 pub fn read_setup(python: &Path, root: &Path) -> Result<SetupInfo, MigrateError> {
-    let setup_error = |message: String| MigrateError::Setup {
-        root: root.to_path_buf(),
-        message,
-    };
-    let mut command = Command::new(python);
-    command
-        .args(["-s", "-B", "-c", SETUP_PROBE])
-        .current_dir(root);
-    let request = serde_json::json!({ "root": root }).to_string();
-    let limit = crate::env_vars::step_timeout();
-    let output = crate::process::run_captured(&mut command, Some(request.as_bytes()), limit)
-        .map_err(|e| match e {
-            crate::process::ProcessError::Io(e) => MigrateError::Io(e),
-            other => setup_error(other.to_string()),
-        })?;
-    let value: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
-        setup_error(format!(
-            "{e}: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    })?;
-    if value.get("ok") != Some(&serde_json::Value::Bool(true)) {
-        let message = value
-            .get("message")
-            .and_then(|m| m.as_str())
-            .unwrap_or("failed");
-        return Err(setup_error(message.to_string()));
+    #[derive(Serialize)]
+    struct Request<'a> {
+        root: &'a Path,
     }
-    serde_json::from_value(value).map_err(|e| setup_error(e.to_string()))
+    // `-s`, not `-I`: setup.py imports from its own tree (cwd) as it does under setuptools.
+    let reply: Reply<SetupInfo, SetupFailure> = python_helper::call(
+        python,
+        SETUP_PROBE,
+        Isolation::InheritPath,
+        Some(root),
+        &Request { root },
+        crate::env_vars::step_timeout(),
+    )
+    .map_err(|source| MigrateError::Helper {
+        root: root.to_path_buf(),
+        source: Box::new(source),
+    })?;
+    reply
+        .into_result()
+        .map_err(|failure| failure.into_error(root))
 }
 
 /// Why a build script must stay a script: it decides something when it runs.
@@ -198,7 +264,7 @@ pub fn dynamic_reason(script_text: &str) -> Option<String> {
 
 /// Imports the project at `root`: returns the modules (converted or kept as scripts).
 pub fn import_modules(
-    python: &Path,
+    host: &codegen::Host,
     root: &Path,
     setup: &SetupInfo,
 ) -> Result<Vec<ImportedModule>, MigrateError> {
@@ -216,7 +282,7 @@ pub fn import_modules(
                 attribute: attribute.to_string(),
                 ext_package: setup.ext_package.clone(),
             };
-            codegen::describe_script(python, Isolation::Isolated, root, &script)?;
+            codegen::describe_script(&host.python, host.isolation, root, &script)?;
             modules.push(ImportedModule::Script {
                 script: entry.clone(),
                 ext_package: setup.ext_package.clone(),
@@ -229,7 +295,7 @@ pub fn import_modules(
             attribute: attribute.to_string(),
             ext_package: setup.ext_package.clone(),
         };
-        let description = codegen::describe_script(python, Isolation::Isolated, root, &script)?;
+        let description = codegen::describe_script(&host.python, host.isolation, root, &script)?;
         let name = match &setup.ext_package {
             Some(package) => format!("{package}.{}", description.module),
             None => description.module.clone(),
@@ -638,3 +704,6 @@ fn check_files(
         notes,
     })
 }
+
+#[cfg(test)]
+mod tests;

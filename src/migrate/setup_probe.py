@@ -2,7 +2,9 @@
 
 Runs setup.py with setup() replaced by a function that records its keyword arguments
 (nothing is built), reads setup.cfg's [metadata] and [options], and prints one JSON object.
-Input (stdin, JSON): {"root": "/path/to/project"}. Kept Python-3.8-compatible.
+Input (stdin, JSON): {"root": "/path/to/project"}. The answer is {"result": "ok", ...} or
+{"result": "error", "kind": KIND, "message": ...} with KIND one of setup_py (with the
+traceback), setup_cfg, internal (with the traceback). Kept Python-3.8-compatible.
 """
 import configparser
 import contextlib
@@ -50,8 +52,11 @@ def read_setup_cfg(root):
     parser = configparser.ConfigParser()
     parser.read(path)
 
-    def lines(value):
-        return [l.strip() for l in value.replace(";", "\n").splitlines() if l.strip()]
+    def lines(value, separator):
+        # As setuptools' _parse_list: a multi-line value has one item a line (so a `;` in a
+        # requirement's environment marker stays); a one-line value is split on `separator`.
+        items = value.splitlines() if "\n" in value.strip() else value.split(separator)
+        return [item.strip() for item in items if item.strip()]
 
     if parser.has_section("metadata"):
         meta = parser["metadata"]
@@ -64,13 +69,13 @@ def read_setup_cfg(root):
         if "python_requires" in opts:
             result["python_requires"] = opts["python_requires"].strip()
         if "install_requires" in opts:
-            result["install_requires"] = lines(opts["install_requires"])
+            result["install_requires"] = lines(opts["install_requires"], ";")
         if "packages" in opts and not opts["packages"].strip().startswith("find"):
-            result["packages"] = lines(opts["packages"])
+            result["packages"] = lines(opts["packages"], ",")
         if "ext_package" in opts:
             result["ext_package"] = opts["ext_package"].strip()
         if "cffi_modules" in opts:
-            result["cffi_modules"] = lines(opts["cffi_modules"])
+            result["cffi_modules"] = lines(opts["cffi_modules"], ",")
     return result
 
 
@@ -84,27 +89,27 @@ def plain(value):
     return str(value)
 
 
+def fail(kind, message, **extra):
+    result = {"result": "error", "kind": kind, "message": message}
+    result.update(extra)
+    sys.stdout.write(json.dumps(result))
+
+
 def main():
-    # The answer goes to the original stdout; anything else written to file descriptor 1
-    # (setup.py's prints, its subprocesses' output) goes to stderr.
-    answer = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    sys.stdout = answer
     request = json.loads(sys.stdin.read())
     root = request["root"]
     os.chdir(root)
-    result = read_setup_cfg(root)
+    try:
+        result = read_setup_cfg(root)
+    except configparser.Error as exc:
+        fail("setup_cfg", str(exc).strip())
+        return
     try:
         run_setup_py(root)
     except SystemExit:
         pass
     except Exception as exc:
-        sys.stdout.write(json.dumps({
-            "ok": False,
-            "message": "setup.py failed: %s: %s" % (type(exc).__name__, exc),
-            "traceback": traceback.format_exc(),
-        }))
-        sys.stdout.flush()
+        fail("setup_py", "%s: %s" % (type(exc).__name__, exc), traceback=traceback.format_exc())
         return
     keys = ("name", "version", "description", "license", "author", "author_email",
             "python_requires", "install_requires", "packages", "package_dir", "ext_package",
@@ -112,10 +117,17 @@ def main():
     for key in keys:
         if key in CAPTURED and CAPTURED[key] is not None:
             result[key] = plain(CAPTURED[key])
-    result["ok"] = True
+    result["result"] = "ok"
     sys.stdout.write(json.dumps(result))
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
-    main()
+    # The answer goes to the original stdout; anything else written to file descriptor 1
+    # (setup.py's prints, its subprocesses' output) goes to stderr.
+    sys.stdout = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    try:
+        main()
+    except Exception as exc:
+        fail("internal", "%s: %s" % (type(exc).__name__, exc), traceback=traceback.format_exc())
+    sys.stdout.flush()

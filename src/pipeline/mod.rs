@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::codegen::{self, CodegenError, GeneratedSource, Isolation};
+use crate::codegen::{self, CodegenError, GeneratedSource};
 use crate::compile::{CompileError, ExtensionSpec};
 use crate::interpreter::Interpreter;
 use crate::plan::{BuildPlan, Flavour, Target};
@@ -329,18 +329,17 @@ pub fn describe_recipe(
     })
 }
 
-/// The Python that generates CPython C: `--codegen-python`, else the managed environment.
-fn managed_python(
-    cffi: &str,
-    interpreters: &[Interpreter],
-    options: &BuildOptions,
-) -> Result<(PathBuf, Isolation), PipelineError> {
-    if let Some(python) = &options.codegen_python {
-        return Ok((python.clone(), Isolation::InheritPath));
+/// What chooses the Python that generates C (and reads build scripts).
+fn codegen_hosts<'a>(
+    interpreters: &'a [Interpreter],
+    options: &'a BuildOptions,
+) -> codegen::HostChoice<'a> {
+    codegen::HostChoice {
+        codegen_python: options.codegen_python.as_deref(),
+        cache_dir: &options.cache_dir,
+        offline: options.offline,
+        interpreters,
     }
-    let env = codegen::ensure_managed_env(&options.cache_dir, cffi, interpreters, options.offline)
-        .map_err(CodegenError::from)?;
-    Ok((env.python, Isolation::Isolated))
 }
 
 /// Runs codegen once per (flavour, module); the flavours side by side (PyPy's start-up,
@@ -381,28 +380,14 @@ fn generate_flavour(
     options: &BuildOptions,
     root: &std::path::Path,
 ) -> Result<Vec<GeneratedSource>, PipelineError> {
-    let (python, isolation) = match (&target.flavour, &options.codegen_python) {
-        (Flavour::Managed { .. }, Some(python)) => (python.clone(), Isolation::InheritPath),
-        (Flavour::Managed { cffi }, None) => {
-            let env = codegen::ensure_managed_env(
-                &options.cache_dir,
-                cffi,
-                interpreters,
-                options.offline,
-            )
-            .map_err(CodegenError::from)?;
-            (env.python, Isolation::Isolated)
-        }
-        (Flavour::Builtin { .. }, _) => {
-            (target.build_interpreter.path.clone(), Isolation::Isolated)
-        }
-    };
+    let host = codegen_hosts(interpreters, options)
+        .for_flavour(&target.flavour, &target.build_interpreter.path)?;
     let mut generated = Vec::new();
     for module in modules {
         let output = resolve::generated_path(options, &target.flavour, &module.codegen.name);
         let source = codegen::generate(
-            &python,
-            isolation,
+            &host.python,
+            host.isolation,
             &target.flavour,
             &module.codegen,
             root,

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{BuildOptions, PipelineError, ResolvedTarget, managed_python};
+use super::{BuildOptions, PipelineError, ResolvedTarget, codegen_hosts};
 use crate::codegen::{self, CodegenInput, GeneratedSource, ScriptDescription};
 use crate::compile::{self, ExtensionSpec};
 use crate::interpreter::Interpreter;
 use crate::plan::{BuildPlan, Flavour};
-use crate::recipe::{Language, Recipe};
+use crate::recipe::{Language, LimitedApi, Recipe};
 use crate::toolchain::{Toolchain, resolve_externals};
 
 /// One module of a recipe, resolved.
@@ -51,16 +51,10 @@ pub fn resolve_recipe(
         let mut codegen = CodegenInput::from(module);
         let mut spec = ExtensionSpec::from(module);
         if let Some(script) = &module.script {
-            let (python, isolation) =
-                managed_python(crate::plan::CODEGEN_CFFI_VERSION, interpreters, options)?;
-            let desc = codegen::describe_script(&python, isolation, &recipe.root, script)?;
-            if !desc.ignored.is_empty() {
-                tracing::warn!(
-                    "{}: set_source arguments not used by cffi-wheel: {}",
-                    script.path,
-                    desc.ignored.join(", ")
-                );
-            }
+            let host = codegen_hosts(interpreters, options).for_scripts()?;
+            let desc =
+                codegen::describe_script(&host.python, host.isolation, &recipe.root, script)?;
+            warn_unused_arguments(&script.path, &desc, module.limited_api);
             if codegen.name.is_empty() {
                 codegen.name = match &script.ext_package {
                     Some(package) => format!("{package}.{}", desc.module),
@@ -89,6 +83,44 @@ pub fn resolve_recipe(
         resolved.push(ResolvedModule { codegen, spec });
     }
     Ok(resolved)
+}
+
+/// Warns about `set_source` arguments cffi-wheel does not apply.
+fn warn_unused_arguments(script: &str, desc: &ScriptDescription, recipe: LimitedApi) {
+    if !desc.ignored.is_empty() {
+        tracing::warn!(
+            "{script}: set_source arguments not used by cffi-wheel: {}",
+            desc.ignored.join(", ")
+        );
+    }
+    if let Some(warning) = limited_api_disagreement(script, desc.py_limited_api, recipe) {
+        tracing::warn!("{warning}");
+    }
+}
+
+/// The warning for a script's `py_limited_api` that the recipe's `limited_api` overrules.
+fn limited_api_disagreement(
+    script: &str,
+    wanted: Option<bool>,
+    recipe: LimitedApi,
+) -> Option<String> {
+    // `auto` builds for the stable ABI where the interpreter allows, as
+    // `py_limited_api=True` does under setuptools; the two disagree otherwise.
+    let (given, fix) = match (wanted?, recipe) {
+        (true, LimitedApi::False) => ("True", "auto"),
+        (false, LimitedApi::Auto | LimitedApi::True) => ("False", "false"),
+        _ => return None,
+    };
+    let ours = match recipe {
+        LimitedApi::Auto => "auto",
+        LimitedApi::True => "true",
+        LimitedApi::False => "false",
+    };
+    Some(format!(
+        "{script}: set_source(..., py_limited_api={given}) is not applied; the recipe's \
+         `limited_api` ({ours}) decides whether the module is built for the stable ABI\n\
+         help: set `limited_api: {fix}` on this module to build as the script asks"
+    ))
 }
 
 /// A build script's `set_source` arguments come first, the recipe's own after them.
@@ -164,4 +196,25 @@ pub fn per_target(
                 .collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_script_py_limited_api_the_recipe_overrules_is_warned_about() {
+        let warn = |wanted, recipe| limited_api_disagreement("b.py", wanted, recipe);
+        let text = warn(Some(false), LimitedApi::Auto).expect("disagree");
+        assert!(
+            text.contains("py_limited_api=False) is not applied"),
+            "{text}"
+        );
+        assert!(text.contains("help: set `limited_api: false`"), "{text}");
+        let text = warn(Some(true), LimitedApi::False).expect("disagree");
+        assert!(text.contains("help: set `limited_api: auto`"), "{text}");
+        assert_eq!(warn(Some(true), LimitedApi::Auto), None);
+        assert_eq!(warn(Some(false), LimitedApi::False), None);
+        assert_eq!(warn(None, LimitedApi::True), None);
+    }
 }

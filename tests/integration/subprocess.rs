@@ -501,3 +501,50 @@ fn a_machine_whose_newest_cpython_is_39_generates_with_the_cffi_39_can_install()
     };
     assert_eq!(context::install_and_check_everywhere(&build), 1);
 }
+
+#[test]
+fn a_codegen_python_that_corrupts_its_answer_is_a_clear_error_and_writes_no_wheel() {
+    let Some(python) = context::pyenv_cpython(11) else {
+        let _: Option<()> = context::missing("CPython 3.11 (pyenv install 3.11)");
+        return;
+    };
+    let project = context::copy_fixture("factorial");
+    // A sitecustomize that prints runs before the helper can set stdout aside.
+    let site = project.temp.path().join("site");
+    fs_err::create_dir_all(&site).unwrap();
+    fs_err::write(
+        site.join("sitecustomize.py"),
+        "print('hello from sitecustomize')\n",
+    )
+    .unwrap();
+    let out = project.temp.path().join("out");
+    let args = [
+        OsStr::new("build"),
+        project.root.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+        OsStr::new("-i"),
+        OsStr::new("cp311"),
+        OsStr::new("--codegen-python"),
+        python.as_os_str(),
+    ];
+    let env = [("PYTHONPATH", site.to_str().unwrap())];
+    let (run, _) = run_within(&args, &env, Duration::from_secs(300));
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let expected = format!(
+        "codegen.py, run with {}, gave no readable answer",
+        python.display()
+    );
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("it printed:\nhello from sitecustomize"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("help: check that"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let wheels = fs_err::read_dir(&out)
+        .map(|entries| entries.count())
+        .unwrap_or(0);
+    assert_eq!(wheels, 0, "{}", run.stderr);
+}
