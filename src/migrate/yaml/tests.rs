@@ -68,6 +68,7 @@ fn modules(root: &Path) -> Vec<ImportedModule> {
                 cplusplus: true,
                 settings,
                 ignored: Vec::new(),
+                py_limited_api: None,
                 cdef: "\tint add(int a, int b);\n\n    #define N ...\nint g(void);".into(),
             }),
         },
@@ -130,6 +131,7 @@ fn an_imported_recipe_reads_as_a_person_would_write_it() {
                 ..ScriptSettings::default()
             },
             ignored: Vec::new(),
+            py_limited_api: None,
             cdef: "int add(int a, int b);\nint sub(int a, int b);\n".into(),
         }),
     };
