@@ -29,9 +29,7 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
     let root = absolute(args.path)?;
     let recipe_path = root.join(recipe::RECIPE_FILE);
     if recipe_path.exists() && !args.force {
-        return Err(CliError::Other(
-            migrate::MigrateError::Exists { path: recipe_path }.to_string(),
-        ));
+        return Err(migrate::MigrateError::Exists { path: recipe_path }.into());
     }
     let project = match crate::setuptools::detect(&root).map_err(pipeline::PipelineError::from)? {
         Detected::Setuptools(project) => project,
@@ -59,11 +57,10 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
         interpreters: &interpreters,
     }
     .for_scripts()
-    .map_err(|e| CliError::Other(with_causes(&e)))?;
-    let import_error = |e: migrate::MigrateError| CliError::Other(with_causes(&e));
-    let setup = migrate::read_setup(&host.python, &root).map_err(import_error)?;
-    migrate::check_importable(&root, &setup).map_err(import_error)?;
-    let modules = migrate::import_modules(&host, &root, &setup).map_err(import_error)?;
+    .map_err(pipeline::PipelineError::from)?;
+    let setup = migrate::read_setup(&host.python, &root)?;
+    migrate::check_importable(&root, &setup)?;
+    let modules = migrate::import_modules(&host, &root, &setup)?;
     // What setuptools itself makes of the project, under the newest CPython: the recipe
     // must say all of it.
     let newest = interpreters
@@ -72,7 +69,7 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
             i.implementation == interpreter::Implementation::CPython && !i.gil_disabled && !i.debug
         })
         .max_by_key(|i| i.version)
-        .ok_or_else(|| CliError::Other("import needs a CPython; none was found".into()))?;
+        .ok_or(pipeline::PipelineError::NoMetadataHost)?;
     let selection = Selection {
         select: vec![newest.identifier()],
         skip: Vec::new(),
@@ -88,7 +85,7 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
         .builds
         .values()
         .next()
-        .ok_or_else(|| CliError::Other("setuptools' build ran for no target".into()))?;
+        .ok_or(migrate::MigrateError::NoBuild)?;
     let view = migrate::BackendView {
         metadata: &resolved.metadata,
         build,
@@ -96,10 +93,8 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
         before: &before,
         root: &root,
     };
-    let imported =
-        migrate::import_from_backend(&root, &setup, &modules, view).map_err(import_error)?;
-    let path =
-        migrate::write_recipe(&root, &imported, &modules, args.force).map_err(import_error)?;
+    let imported = migrate::import_from_backend(&root, &setup, &modules, view)?;
+    let path = migrate::write_recipe(&root, &imported, &modules, args.force)?;
     for module in &modules {
         match module {
             migrate::ImportedModule::Script { script, reason, .. } => {
@@ -115,18 +110,4 @@ pub(super) fn import(args: ImportArgs) -> Result<(), CliError> {
     }
     println!("{}", path.display());
     Ok(())
-}
-
-/// `error`'s message and its causes' (this command's errors reach the renderer as text).
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let line = cause.to_string();
-        if !text.ends_with(&line) {
-            text.push_str(&format!("\n  caused by: {line}"));
-        }
-        source = cause.source();
-    }
-    text
 }

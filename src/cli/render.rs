@@ -23,6 +23,9 @@ pub enum CliError {
     /// Building failed.
     #[error(transparent)]
     Build(#[from] PipelineError),
+    /// `import` could not read the project, or refused it.
+    #[error(transparent)]
+    Import(#[from] crate::migrate::MigrateError),
     /// Writing the sdist failed.
     #[error(transparent)]
     Sdist(crate::sdist::SdistError),
@@ -53,9 +56,6 @@ pub enum CliError {
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
-    /// Anything else.
-    #[error("{0}")]
-    Other(String),
 }
 
 impl From<crate::wheel::ContentsError> for CliError {

@@ -177,6 +177,9 @@ pub enum MigrateError {
     /// The recipe could not be written.
     #[error(transparent)]
     Write(#[from] crate::cleanup::WriteError),
+    /// setuptools' build ran for no target, so there is nothing to compare the recipe with.
+    #[error("setuptools' build ran for no target; pass a CPython with -i")]
+    NoBuild,
     /// The recipe value could not be serialized as YAML.
     #[error("the imported recipe could not be written as YAML")]
     Yaml(#[source] serde_norway::Error),
