@@ -58,11 +58,10 @@ fn verify_archive(
     filename: WheelFilename,
     bytes: &[u8],
 ) -> Result<WheelCheck, WheelError> {
-    let archive =
-        ZipArchive::new(Cursor::new(bytes)).map_err(|source| WheelError::Zip {
-            wheel: path.to_path_buf(),
-            source,
-        })?;
+    let archive = ZipArchive::new(Cursor::new(bytes)).map_err(|source| WheelError::Zip {
+        wheel: path.to_path_buf(),
+        source,
+    })?;
     check_unique_members(path, bytes, archive.central_directory_start())?;
     let mut wheel = OpenWheel {
         path,
