@@ -49,7 +49,7 @@ impl Ctx<'_> {
             let requirements = requirements
                 .iter()
                 .map(|req| {
-                    pep508_rs::Requirement::from_str(req).map_err(|e| {
+                    requirement(req).map_err(|e| {
                         self.err(
                             req,
                             format!(
@@ -309,4 +309,28 @@ pub(super) fn is_keyword(name: &str) -> bool {
         "try", "while", "with", "yield",
     ];
     KEYWORDS.contains(&name)
+}
+
+/// Parses a PEP 508 requirement. pep508_rs 0.9.2 panics on a name ending in `.`, `-` or `_`
+/// that more text follows (`pytest_>=7`, found by fuzzing); here that is the error pep508_rs
+/// gives for such a name at the end of the input.
+pub(super) fn requirement(text: &str) -> Result<pep508_rs::Requirement, pep508_rs::Pep508Error> {
+    let rest = text.trim_start();
+    let name_start = text.len() - rest.len();
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(rest.len());
+    if name_len < rest.len()
+        && let Some(last @ ('.' | '-' | '_')) = rest[..name_len].chars().last()
+    {
+        return Err(pep508_rs::Pep508Error {
+            message: pep508_rs::Pep508ErrorSource::String(format!(
+                "Package name must end with an alphanumeric character, not '{last}'"
+            )),
+            start: name_start + name_len - 1,
+            len: 1,
+            input: text.to_string(),
+        });
+    }
+    pep508_rs::Requirement::from_str(text)
 }
