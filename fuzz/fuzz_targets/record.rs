@@ -15,8 +15,9 @@ fuzz_target!(|data: &[u8]| {
             for (index, row) in rows.iter().enumerate() {
                 assert_eq!(row.line, index + 1);
                 let line = record_line(&row.path, b"");
-                let again = parse_record(&line)
-                    .unwrap_or_else(|err| panic!("{line:?} (path {:?}) did not parse: {err:?}", row.path));
+                let again = parse_record(&line).unwrap_or_else(|err| {
+                    panic!("{line:?} (path {:?}) did not parse: {err:?}", row.path)
+                });
                 assert_eq!(
                     again,
                     [RecordRow {

@@ -18,9 +18,9 @@ where
 {
     let value: T = s.parse().ok()?;
     let rendered = value.to_string();
-    let again: T = rendered
-        .parse()
-        .unwrap_or_else(|err| panic!("{s:?} parsed, but its rendering {rendered:?} did not: {err:?}"));
+    let again: T = rendered.parse().unwrap_or_else(|err| {
+        panic!("{s:?} parsed, but its rendering {rendered:?} did not: {err:?}")
+    });
     assert_eq!(value, again, "{s:?} → {rendered:?} parsed to another value");
     Some(value)
 }
@@ -58,6 +58,10 @@ fuzz_target!(|data: &[u8]| {
             tags.len(),
             filename.python.len() * filename.abi.len() * filename.platform.len()
         );
-        let _ = (filename.dist_info_dir(), filename.data_dir(), filename.libs_dir());
+        let _ = (
+            filename.dist_info_dir(),
+            filename.data_dir(),
+            filename.libs_dir(),
+        );
     }
 });
