@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         let expected: HashSet<_> = filename.tags().into_iter().collect();
         assert_eq!(check.tags.iter().cloned().collect::<HashSet<_>>(), expected);
     }
-    // What `repair` does next (pipeline::repair_wheel): unpack it for re-packing.
+    // What `repair` does next (repair::wheel): unpack it for re-packing.
     let unpacked = unpack_wheel_bytes(&path, zip);
     if let (Ok(check), Ok(unpacked)) = (&verified, &unpacked) {
         // Every file member is payload, another .dist-info file, or METADATA/WHEEL/RECORD.
