@@ -724,4 +724,25 @@ fn a_requirement_name_ending_in_a_separator_is_an_error_not_a_panic() {
     numpy. ; python_version > "3.8"
          ^ | help: use a PEP 508 requirement such as `numpy>=1.22`
     "#);
+    // The same inside the extras, where pep508_rs panics too ("`ExtraName` validation…").
+    for (requirement, at) in [
+        ("pytest[cov_]>=7", 10),
+        ("pytest[cov, xdist. ]", 17),
+        ("pytest [cov-]", 11),
+    ] {
+        let text = WITH_PYTHON_KEYS.replace("'pytest>=7'", &format!("'{requirement}'"));
+        let err = error_of(&text);
+        assert!(
+            err.contains("Package name must end with an alphanumeric character"),
+            "{err}"
+        );
+        assert!(err.contains(&format!("\n{}^", " ".repeat(at))), "{err}");
+    }
+    for valid in ["pytest[cov]>=7", "pytest [ cov , xdist ]", "a.b-c_d[e.f]"] {
+        let text = WITH_PYTHON_KEYS.replace("'pytest>=7'", &format!("'{valid}'"));
+        // The recipe names files this test does not make; its requirements are fine.
+        let err = parse(Path::new("/project/cffi-wheel.yaml"), &text).err();
+        let err = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(!err.contains("invalid requirement"), "{valid}: {err}");
+    }
 }

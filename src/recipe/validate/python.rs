@@ -311,26 +311,70 @@ pub(super) fn is_keyword(name: &str) -> bool {
     KEYWORDS.contains(&name)
 }
 
-/// Parses a PEP 508 requirement. pep508_rs 0.9.2 panics on a name ending in `.`, `-` or `_`
-/// that more text follows (`pytest_>=7`, found by fuzzing); here that is the error pep508_rs
-/// gives for such a name at the end of the input.
+/// Parses a PEP 508 requirement. pep508_rs 0.9.2 panics on a package or extra name that ends
+/// in `.`, `-` or `_` (`pytest_>=7`, `pytest[cov_]`; found by fuzzing); here that is the error
+/// pep508_rs gives for such a name at the end of the input.
 pub(super) fn requirement(text: &str) -> Result<pep508_rs::Requirement, pep508_rs::Pep508Error> {
-    let rest = text.trim_start();
-    let name_start = text.len() - rest.len();
-    let name_len = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        .unwrap_or(rest.len());
-    if name_len < rest.len()
-        && let Some(last @ ('.' | '-' | '_')) = rest[..name_len].chars().last()
-    {
+    if let Some((start, last)) = separator_ending_name(text) {
         return Err(pep508_rs::Pep508Error {
             message: pep508_rs::Pep508ErrorSource::String(format!(
                 "Package name must end with an alphanumeric character, not '{last}'"
             )),
-            start: name_start + name_len - 1,
+            start,
             len: 1,
             input: text.to_string(),
         });
     }
     pep508_rs::Requirement::from_str(text)
+}
+
+/// The byte offset and character ending the first name of `text` that pep508_rs 0.9.2 would
+/// accept up to that character and then panic on: the package name when more text follows,
+/// or an extra in `[...]` followed by `,`, `]`, whitespace or the end.
+fn separator_ending_name(text: &str) -> Option<(usize, char)> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let skip_space = |i: usize| {
+        text[i..]
+            .find(|c: char| !c.is_whitespace())
+            .map_or(text.len(), |n| i + n)
+    };
+    let name_end = |i: usize| {
+        text[i..]
+            .find(|c: char| !is_name(c))
+            .map_or(text.len(), |n| i + n)
+    };
+    let bad = |start: usize, end: usize| {
+        let name = &text[start..end];
+        let first = name.chars().next()?;
+        let last = name.chars().last()?;
+        (first.is_ascii_alphanumeric() && matches!(last, '.' | '-' | '_'))
+            .then_some((end - 1, last))
+    };
+    let start = skip_space(0);
+    let end = name_end(start);
+    if end < text.len()
+        && let Some(found) = bad(start, end)
+    {
+        return Some(found);
+    }
+    let mut at = skip_space(end);
+    if !text[at..].starts_with('[') {
+        return None;
+    }
+    at += 1;
+    loop {
+        let start = skip_space(at);
+        let end = name_end(start);
+        let next = text[end..].chars().next();
+        if next.is_none_or(|c| matches!(c, ',' | ']') || c.is_whitespace())
+            && let Some(found) = bad(start, end)
+        {
+            return Some(found);
+        }
+        let after = skip_space(end);
+        if !text[after..].starts_with(',') {
+            return None;
+        }
+        at = after + 1;
+    }
 }
