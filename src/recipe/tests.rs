@@ -746,3 +746,15 @@ fn a_requirement_name_ending_in_a_separator_is_an_error_not_a_panic() {
         assert!(!err.contains("invalid requirement"), "{valid}: {err}");
     }
 }
+
+#[test]
+fn a_requirement_error_after_a_multibyte_character_is_reported_not_a_panic() {
+    // Found by fuzzing (fuzz/, recipe_yaml): pep508_rs 0.9.2's error Display slices the
+    // requirement inside `Ӎ` and panics.
+    let text = WITH_PYTHON_KEYS.replace(
+        "\"tomli; python_version < '3.11'\"",
+        "\"tomli; python_version < '3.11'sum Ӎ=\"",
+    );
+    let err = error_of(&text);
+    assert!(err.contains("invalid requirement `tomli; python_version < '3.11'sum Ӎ=`"), "{err}");
+}

@@ -181,6 +181,7 @@ impl Ctx<'_> {
             .map(|dep| {
                 python::requirement(dep).map_err(|e| {
                     let help = "use a PEP 508 requirement such as `numpy>=1.22`";
+                    let e = python::requirement_error(&e);
                     self.err(dep, format!("invalid dependency `{}`: {e}", **dep), help)
                 })
             })

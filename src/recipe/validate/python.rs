@@ -50,6 +50,7 @@ impl Ctx<'_> {
                 .iter()
                 .map(|req| {
                     requirement(req).map_err(|e| {
+                        let e = requirement_error(&e);
                         self.err(
                             req,
                             format!(
@@ -326,6 +327,23 @@ pub(super) fn requirement(text: &str) -> Result<pep508_rs::Requirement, pep508_r
         });
     }
     pep508_rs::Requirement::from_str(text)
+}
+
+/// pep508_rs's error text: the message, the requirement and a caret line under the bad part.
+/// Written here because pep508_rs 0.9.2's `Display` slices the requirement at positions that
+/// can fall inside a multi-byte character, and panics (found by fuzzing).
+pub(super) fn requirement_error(e: &pep508_rs::Pep508Error) -> String {
+    let input = &e.input;
+    let end = e.start.saturating_add(e.len).min(input.len());
+    match (input.get(..e.start), input.get(e.start..end)) {
+        (Some(before), Some(token)) => format!(
+            "{}\n{input}\n{}{}",
+            e.message,
+            " ".repeat(before.chars().count()),
+            "^".repeat(token.chars().count().max(1))
+        ),
+        _ => e.message.to_string(),
+    }
 }
 
 /// The byte offset and character ending the first name of `text` that pep508_rs 0.9.2 would
