@@ -1,6 +1,7 @@
 //! Errors as the user sees them: located recipe errors as snippets, the rest with causes.
 
 use std::error::Error as _;
+use std::ops::Range;
 use std::path::PathBuf;
 
 use annotate_snippets::{Level, Renderer, Snippet};
@@ -121,23 +122,48 @@ pub fn render_located(located: &Located) -> String {
         .lines()
         .nth(located.line.saturating_sub(1))
         .unwrap_or("");
-    let start: usize = line_text
-        .char_indices()
-        .nth(located.column.saturating_sub(1))
-        .map_or(line_text.len(), |(i, _)| i);
-    let end: usize = line_text[start..]
-        .char_indices()
-        .nth(located.width)
-        .map_or(line_text.len(), |(i, _)| start + i);
-    let snippet = Snippet::source(line_text)
+    let (shown, span) = shown_line(line_text, located.column.saturating_sub(1), located.width);
+    let snippet = Snippet::source(&shown)
         .line_start(located.line)
         .origin(&origin)
-        .annotation(Level::Error.span(start..end.max(start)));
+        .annotation(Level::Error.span(span));
     let mut message = Level::Error.title(&located.message).snippet(snippet);
     if let Some(help) = &located.help {
         message = message.footer(Level::Help.title(help));
     }
-    Renderer::plain().render(message).to_string()
+    // The whole line is shown: annotate-snippets 0.11 miscomputes (with overflow checks:
+    // panics on) the cut of a line wider than the terminal when the caret is in or near
+    // its indentation. A width above the line's own never cuts it.
+    let width = shown.len().saturating_add(140);
+    Renderer::plain()
+        .term_width(width)
+        .render(message)
+        .to_string()
+}
+
+/// The line as shown, with the byte range of `width` characters from the 0-based character
+/// `column`. Each tab is shown as one space and other control characters as U+FFFD (never
+/// sent to the terminal): one character each, so the column annotate-snippets prints stays
+/// the file's, and one display column each, so the caret stays under its character
+/// (annotate-snippets would print a tab 4 wide but count it 0 when placing the caret).
+fn shown_line(line: &str, column: usize, width: usize) -> (String, Range<usize>) {
+    let shown: String = line
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    let start = shown
+        .char_indices()
+        .nth(column)
+        .map_or(shown.len(), |(i, _)| i);
+    let end = shown[start..]
+        .char_indices()
+        .nth(width)
+        .map_or(shown.len(), |(i, _)| start + i);
+    (shown, start..end)
 }
 
 /// Turns cffi's complaint about a cdef into an error located in the recipe (or cdef file),
@@ -172,4 +198,60 @@ pub fn locate_cdef_error(recipe: &Recipe, err: PipelineError) -> CliError {
         format!("cffi cannot parse the cdef of module `{module}`: {summary}"),
         Some(help.to_string()),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn located(text: String, column: usize) -> Located {
+        Located {
+            file: PathBuf::from("/p/cffi-wheel.yaml"),
+            text,
+            line: 1,
+            column,
+            width: 1,
+            message: "found a tab".into(),
+            help: Some("indent with spaces".into()),
+        }
+    }
+
+    /// The column of the caret and of `token` in the rendered source line.
+    fn caret_and_token(rendered: &str, token: &str) -> (Option<usize>, Option<usize>) {
+        let source = rendered.lines().find(|l| l.starts_with("1 |"));
+        let caret = rendered.lines().find(|l| l.contains('^'));
+        (
+            caret.and_then(|l| l.find('^')),
+            source.and_then(|l| l.find(token)),
+        )
+    }
+
+    #[test]
+    fn a_long_line_indented_with_tabs_renders_whole_with_the_caret_under_the_token() {
+        // Found by fuzzing (fuzz/, recipe_yaml and recipe_pyproject): annotate-snippets 0.11
+        // panicked (subtract with overflow) cutting a line wider than the terminal when
+        // tabs, which it prints 4 wide but counts 0 wide, preceded the caret.
+        let text = format!("{}key {}\n", "\t".repeat(20), "x".repeat(150));
+        let rendered = render_located(&located(text, 21));
+        assert!(rendered.contains("/p/cffi-wheel.yaml:1:21"), "{rendered}");
+        assert!(
+            rendered.contains(&format!("key {}", "x".repeat(150))),
+            "{rendered}"
+        );
+        assert!(rendered.contains("help: indent with spaces"), "{rendered}");
+        let (caret, token) = caret_and_token(&rendered, "key");
+        assert!(caret.is_some() && caret == token, "{rendered}");
+    }
+
+    #[test]
+    fn control_characters_are_not_sent_to_the_terminal() {
+        let rendered = render_located(&located("a: \u{1b}[31mred\u{b}\n".into(), 4));
+        assert!(
+            !rendered.chars().any(|c| c.is_control() && c != '\n'),
+            "{rendered:?}"
+        );
+        assert!(rendered.contains("/p/cffi-wheel.yaml:1:4"), "{rendered}");
+        let (caret, token) = caret_and_token(&rendered, "\u{fffd}[31m");
+        assert!(caret.is_some() && caret == token, "{rendered}");
+    }
 }

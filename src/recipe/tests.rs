@@ -704,3 +704,57 @@ fn canonical_spdx_repairs_what_it_can_and_gives_up_on_free_text() {
     );
     assert_eq!(canonical_spdx("Proprietary, all rights reserved"), None);
 }
+
+#[test]
+fn a_requirement_name_ending_in_a_separator_is_an_error_not_a_panic() {
+    // Found by fuzzing (fuzz/, recipe_yaml and recipe_pyproject): pep508_rs 0.9.2 panics on
+    // `pytest_>=7` ("`PackageName` validation should match PEP 508 parsing").
+    let text = WITH_PYTHON_KEYS.replace("'pytest>=7'", "'pytest_>=7'");
+    insta::assert_snapshot!(error_of(&text), @"
+    /project/cffi-wheel.yaml:5:18 (width 12): invalid requirement `pytest_>=7` in extra `Test_Extra`: Package name must end with an alphanumeric character, not '_'
+    pytest_>=7
+          ^ | help: use a PEP 508 requirement such as `pytest>=7`
+    ");
+    let text = GOOD.replace(
+        "  version: 0.1.0\n",
+        "  version: 0.1.0\n  dependencies: ['numpy. ; python_version > \"3.8\"']\n",
+    );
+    insta::assert_snapshot!(error_of(&text), @r#"
+    /project/cffi-wheel.yaml:4:18 (width 33): invalid dependency `numpy. ; python_version > "3.8"`: Package name must end with an alphanumeric character, not '.'
+    numpy. ; python_version > "3.8"
+         ^ | help: use a PEP 508 requirement such as `numpy>=1.22`
+    "#);
+    // The same inside the extras, where pep508_rs panics too ("`ExtraName` validation…").
+    for (requirement, at) in [
+        ("pytest[cov_]>=7", 10),
+        ("pytest[cov, xdist. ]", 17),
+        ("pytest [cov-]", 11),
+    ] {
+        let text = WITH_PYTHON_KEYS.replace("'pytest>=7'", &format!("'{requirement}'"));
+        let err = error_of(&text);
+        assert!(
+            err.contains("Package name must end with an alphanumeric character"),
+            "{err}"
+        );
+        assert!(err.contains(&format!("\n{}^", " ".repeat(at))), "{err}");
+    }
+    for valid in ["pytest[cov]>=7", "pytest [ cov , xdist ]", "a.b-c_d[e.f]"] {
+        let text = WITH_PYTHON_KEYS.replace("'pytest>=7'", &format!("'{valid}'"));
+        // The recipe names files this test does not make; its requirements are fine.
+        let err = parse(Path::new("/project/cffi-wheel.yaml"), &text).err();
+        let err = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(!err.contains("invalid requirement"), "{valid}: {err}");
+    }
+}
+
+#[test]
+fn a_requirement_error_after_a_multibyte_character_is_reported_not_a_panic() {
+    // Found by fuzzing (fuzz/, recipe_yaml): pep508_rs 0.9.2's error Display slices the
+    // requirement inside `Ӎ` and panics.
+    let text = WITH_PYTHON_KEYS.replace(
+        "\"tomli; python_version < '3.11'\"",
+        "\"tomli; python_version < '3.11'sum Ӎ=\"",
+    );
+    let err = error_of(&text);
+    assert!(err.contains("invalid requirement `tomli; python_version < '3.11'sum Ӎ=`"), "{err}");
+}

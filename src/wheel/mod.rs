@@ -21,9 +21,9 @@ pub use contents::{
 };
 pub use entry_points::{ENTRY_POINTS_FILE, EntryPoints, render_entry_points};
 pub use metadata::{CoreMetadata, Extra, Person, WheelInfo, requirement_in_extra};
-pub use reader::{UnpackedWheel, unpack_wheel};
-pub use record::{record_hash, record_line, render_record};
-pub use verify::verify_wheel;
+pub use reader::{UnpackedWheel, unpack_wheel, unpack_wheel_bytes};
+pub use record::{RecordRow, parse_record, record_hash, record_line, render_record};
+pub use verify::{verify_wheel, verify_wheel_bytes};
 pub use writer::{DEFAULT_SOURCE_DATE_EPOCH, hex, write_wheel, write_wheel_with_metadata_text};
 
 /// Errors from rendering, writing and verifying wheels; each names the field, path or member.

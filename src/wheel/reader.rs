@@ -1,7 +1,7 @@
 //! Reading a finished wheel back for re-packing: `repair` re-tags a wheel built elsewhere,
 //! and a setuptools build adds our extensions to the wheel setuptools wrote.
 
-use std::io::Read as _;
+use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use super::{WheelEntry, WheelError};
@@ -26,7 +26,18 @@ pub struct UnpackedWheel {
 /// Reads the wheel at `path`: its one top-level `*.dist-info` directory holding METADATA,
 /// and everything else.
 pub fn unpack_wheel(path: &Path) -> Result<UnpackedWheel, WheelError> {
-    let members = read_entries(path)?;
+    unpack(path, fs_err::File::open(path)?)
+}
+
+/// Reads wheel `bytes` as [`unpack_wheel`] does (`path` only names the wheel in errors): for
+/// a wheel held in memory, and for fuzzing.
+pub fn unpack_wheel_bytes(path: &Path, bytes: &[u8]) -> Result<UnpackedWheel, WheelError> {
+    unpack(path, Cursor::new(bytes))
+}
+
+/// Splits the archive `reader` of the wheel at `path` into payload and `.dist-info`.
+fn unpack(path: &Path, reader: impl Read + Seek) -> Result<UnpackedWheel, WheelError> {
+    let members = read_entries(path, reader)?;
     let found: Vec<String> = members
         .iter()
         .filter_map(|m| m.path.strip_suffix(".dist-info/METADATA"))
@@ -71,14 +82,14 @@ pub fn unpack_wheel(path: &Path) -> Result<UnpackedWheel, WheelError> {
     Ok(unpacked)
 }
 
-/// Every file of the wheel at `path` (directories left out), in archive order.
-fn read_entries(path: &Path) -> Result<Vec<WheelEntry>, WheelError> {
+/// Every file of the wheel at `path` read from `reader` (directories left out), in archive
+/// order.
+fn read_entries(path: &Path, reader: impl Read + Seek) -> Result<Vec<WheelEntry>, WheelError> {
     let zip_error = |source| WheelError::Zip {
         wheel: path.to_path_buf(),
         source,
     };
-    let file = fs_err::File::open(path)?;
-    let mut archive = zip::ZipArchive::new(file).map_err(zip_error)?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(zip_error)?;
     let mut members = Vec::new();
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(zip_error)?;

@@ -41,7 +41,7 @@ fn csv_field(value: &str) -> String {
 
 /// One parsed RECORD row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RecordRow {
+pub struct RecordRow {
     /// The 1-based row number, for error messages.
     pub line: usize,
     /// The archive path.
@@ -53,7 +53,7 @@ pub(crate) struct RecordRow {
 }
 
 /// Parses RECORD text into rows; an error gives the 1-based row number and what is wrong.
-pub(crate) fn parse_record(text: &str) -> Result<Vec<RecordRow>, (usize, String)> {
+pub fn parse_record(text: &str) -> Result<Vec<RecordRow>, (usize, String)> {
     let records = split_csv(text)?;
     let mut rows = Vec::with_capacity(records.len());
     for (index, fields) in records.into_iter().enumerate() {

@@ -30,20 +30,39 @@ struct OpenWheel<'a> {
 /// excepted, directory entries ignored) with matching sha256 and size and no rows for absent
 /// members, and a WHEEL file whose `Tag` lines are the file name's expanded tags.
 pub fn verify_wheel(path: &Path) -> Result<WheelCheck, WheelError> {
+    let filename = wheel_filename(path)?;
+    let bytes = fs_err::read(path)?;
+    verify_archive(path, filename, &bytes)
+}
+
+/// Checks wheel `bytes` as [`verify_wheel`] does, the file name taken from `path` (which is
+/// not read): the entry point for checking a wheel held in memory, and for fuzzing.
+pub fn verify_wheel_bytes(path: &Path, bytes: &[u8]) -> Result<WheelCheck, WheelError> {
+    verify_archive(path, wheel_filename(path)?, bytes)
+}
+
+/// The parsed file name of the wheel at `path`.
+fn wheel_filename(path: &Path) -> Result<WheelFilename, WheelError> {
     let file_name = path
         .file_name()
         .and_then(|name| name.to_str())
         .ok_or_else(|| WheelError::NotAWheelPath {
             path: path.to_path_buf(),
         })?;
-    let filename: WheelFilename = file_name.parse()?;
-    let bytes = fs_err::read(path)?;
-    let archive =
-        ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(|source| WheelError::Zip {
-            wheel: path.to_path_buf(),
-            source,
-        })?;
-    check_unique_members(path, &bytes, archive.central_directory_start())?;
+    Ok(file_name.parse()?)
+}
+
+/// Checks the archive `bytes` of the wheel at `path` named `filename`.
+fn verify_archive(
+    path: &Path,
+    filename: WheelFilename,
+    bytes: &[u8],
+) -> Result<WheelCheck, WheelError> {
+    let archive = ZipArchive::new(Cursor::new(bytes)).map_err(|source| WheelError::Zip {
+        wheel: path.to_path_buf(),
+        source,
+    })?;
+    check_unique_members(path, bytes, archive.central_directory_start())?;
     let mut wheel = OpenWheel {
         path,
         filename,

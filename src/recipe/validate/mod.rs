@@ -179,8 +179,9 @@ impl Ctx<'_> {
             .dependencies
             .iter()
             .map(|dep| {
-                pep508_rs::Requirement::from_str(dep).map_err(|e| {
+                python::requirement(dep).map_err(|e| {
                     let help = "use a PEP 508 requirement such as `numpy>=1.22`";
+                    let e = python::requirement_error(&e);
                     self.err(dep, format!("invalid dependency `{}`: {e}", **dep), help)
                 })
             })

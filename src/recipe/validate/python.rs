@@ -49,7 +49,8 @@ impl Ctx<'_> {
             let requirements = requirements
                 .iter()
                 .map(|req| {
-                    pep508_rs::Requirement::from_str(req).map_err(|e| {
+                    requirement(req).map_err(|e| {
+                        let e = requirement_error(&e);
                         self.err(
                             req,
                             format!(
@@ -309,4 +310,89 @@ pub(super) fn is_keyword(name: &str) -> bool {
         "try", "while", "with", "yield",
     ];
     KEYWORDS.contains(&name)
+}
+
+/// Parses a PEP 508 requirement. pep508_rs 0.9.2 panics on a package or extra name that ends
+/// in `.`, `-` or `_` (`pytest_>=7`, `pytest[cov_]`; found by fuzzing); here that is the error
+/// pep508_rs gives for such a name at the end of the input.
+pub(super) fn requirement(text: &str) -> Result<pep508_rs::Requirement, pep508_rs::Pep508Error> {
+    if let Some((start, last)) = separator_ending_name(text) {
+        return Err(pep508_rs::Pep508Error {
+            message: pep508_rs::Pep508ErrorSource::String(format!(
+                "Package name must end with an alphanumeric character, not '{last}'"
+            )),
+            start,
+            len: 1,
+            input: text.to_string(),
+        });
+    }
+    pep508_rs::Requirement::from_str(text)
+}
+
+/// pep508_rs's error text: the message, the requirement and a caret line under the bad part.
+/// Written here because pep508_rs 0.9.2's `Display` slices the requirement at positions that
+/// can fall inside a multi-byte character, and panics (found by fuzzing).
+pub(super) fn requirement_error(e: &pep508_rs::Pep508Error) -> String {
+    let input = &e.input;
+    let end = e.start.saturating_add(e.len).min(input.len());
+    match (input.get(..e.start), input.get(e.start..end)) {
+        (Some(before), Some(token)) => format!(
+            "{}\n{input}\n{}{}",
+            e.message,
+            " ".repeat(before.chars().count()),
+            "^".repeat(token.chars().count().max(1))
+        ),
+        _ => e.message.to_string(),
+    }
+}
+
+/// The byte offset and character ending the first name of `text` that pep508_rs 0.9.2 would
+/// accept up to that character and then panic on: the package name when more text follows,
+/// or an extra in `[...]` followed by `,`, `]`, whitespace or the end.
+fn separator_ending_name(text: &str) -> Option<(usize, char)> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let skip_space = |i: usize| {
+        text[i..]
+            .find(|c: char| !c.is_whitespace())
+            .map_or(text.len(), |n| i + n)
+    };
+    let name_end = |i: usize| {
+        text[i..]
+            .find(|c: char| !is_name(c))
+            .map_or(text.len(), |n| i + n)
+    };
+    let bad = |start: usize, end: usize| {
+        let name = &text[start..end];
+        let first = name.chars().next()?;
+        let last = name.chars().last()?;
+        (first.is_ascii_alphanumeric() && matches!(last, '.' | '-' | '_'))
+            .then_some((end - 1, last))
+    };
+    let start = skip_space(0);
+    let end = name_end(start);
+    if end < text.len()
+        && let Some(found) = bad(start, end)
+    {
+        return Some(found);
+    }
+    let mut at = skip_space(end);
+    if !text[at..].starts_with('[') {
+        return None;
+    }
+    at += 1;
+    loop {
+        let start = skip_space(at);
+        let end = name_end(start);
+        let next = text[end..].chars().next();
+        if next.is_none_or(|c| matches!(c, ',' | ']') || c.is_whitespace())
+            && let Some(found) = bad(start, end)
+        {
+            return Some(found);
+        }
+        let after = skip_space(end);
+        if !text[after..].starts_with(',') {
+            return None;
+        }
+        at = after + 1;
+    }
 }
