@@ -756,5 +756,8 @@ fn a_requirement_error_after_a_multibyte_character_is_reported_not_a_panic() {
         "\"tomli; python_version < '3.11'sum Ӎ=\"",
     );
     let err = error_of(&text);
-    assert!(err.contains("invalid requirement `tomli; python_version < '3.11'sum Ӎ=`"), "{err}");
+    assert!(
+        err.contains("invalid requirement `tomli; python_version < '3.11'sum Ӎ=`"),
+        "{err}"
+    );
 }
