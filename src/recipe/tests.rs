@@ -760,4 +760,8 @@ fn a_requirement_error_after_a_multibyte_character_is_reported_not_a_panic() {
         err.contains("invalid requirement `tomli; python_version < '3.11'sum Ӎ=`"),
         "{err}"
     );
+    // Found by the third 10-minute run: pep508_rs's cursor slices inside one in a marker.
+    let text = WITH_PYTHON_KEYS.replace("'3.11'", "'3=.'!<[%\u{e83a0} ");
+    let err = error_of(&text);
+    assert!(err.contains("requirements are ASCII"), "{err}");
 }

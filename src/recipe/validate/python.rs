@@ -316,6 +316,18 @@ pub(super) fn is_keyword(name: &str) -> bool {
 /// in `.`, `-` or `_` (`pytest_>=7`, `pytest[cov_]`; found by fuzzing); here that is the error
 /// pep508_rs gives for such a name at the end of the input.
 pub(super) fn requirement(text: &str) -> Result<pep508_rs::Requirement, pep508_rs::Pep508Error> {
+    // Its cursor also slices inside multi-byte characters (found by fuzzing, in a marker);
+    // a requirement in a recipe is ASCII.
+    if let Some((start, c)) = text.char_indices().find(|(_, c)| !c.is_ascii()) {
+        return Err(pep508_rs::Pep508Error {
+            message: pep508_rs::Pep508ErrorSource::String(format!(
+                "requirements are ASCII; found `{c}`"
+            )),
+            start,
+            len: c.len_utf8(),
+            input: text.to_string(),
+        });
+    }
     if let Some((start, last)) = separator_ending_name(text) {
         return Err(pep508_rs::Pep508Error {
             message: pep508_rs::Pep508ErrorSource::String(format!(
